@@ -1,0 +1,31 @@
+//! The detector trait: anything that finds spans in text.
+//!
+//! The engine runs every detector it holds over the same text and hands all
+//! their spans to [`crate::span::resolve`]. The pattern pass and the NER model
+//! are both detectors.
+
+use crate::span::Span;
+
+/// Why a detector could not run. The engine fails closed on any of these: the
+/// text is never passed on unmasked. Messages must not contain input text.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("input too large: {len} bytes, the limit is {limit}")]
+    TooLarge { len: usize, limit: usize },
+    #[error("detector {detector} failed: {reason}")]
+    Failed {
+        detector: &'static str,
+        reason: String,
+    },
+}
+
+/// A source of spans. Implementations must be pure with respect to the text
+/// (same text, same spans) and shareable across threads.
+pub trait Detector: Send + Sync {
+    /// A short name for diagnostics (`patterns`, `ner`).
+    fn name(&self) -> &'static str;
+
+    /// Appends the spans found in `text` to `out`. Offsets are byte offsets into
+    /// `text` and must lie on char boundaries.
+    fn detect(&self, text: &str, out: &mut Vec<Span>) -> Result<(), DetectError>;
+}
