@@ -7,6 +7,8 @@
 pub mod detector;
 pub mod offsets;
 pub mod span;
+pub mod validate;
 
 pub use detector::{DetectError, Detector};
 pub use span::{Entity, Source, Span, resolve};
+pub mod recognizers;

@@ -1,0 +1,109 @@
+//! Payment card numbers (PAN): 12-19 digits, compact or grouped with one
+//! consistent separator, Luhn-valid, with a known issuer prefix and length.
+
+use super::{Anchor, Boundary, Check, PatternRecognizer};
+use crate::span::Entity;
+use crate::validate::{card_issuer_plausible, luhn_valid};
+
+fn card_check(value: &str) -> Check {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if !(12..=19).contains(&digits.len()) {
+        return Check::Reject;
+    }
+    // One separator kind, and groups of a shape cards are printed in.
+    let seps: Vec<char> = value.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if let Some(&first) = seps.first() {
+        if seps.iter().any(|&c| c != first) {
+            return Check::Reject;
+        }
+        let groups: Vec<usize> = value.split(first).map(str::len).collect();
+        let ok = match groups.as_slice() {
+            [4, 4, 4, 4]
+            | [4, 4, 4, 4, 3]
+            | [4, 6, 5]
+            | [4, 6, 4]
+            | [4, 4, 4, 2]
+            | [4, 4, 4, 3] => true,
+            [4, 4, 4, last] => (1..=4).contains(last),
+            _ => false,
+        };
+        if !ok {
+            return Check::Reject;
+        }
+    }
+    if luhn_valid(&digits) && card_issuer_plausible(&digits) {
+        Check::Valid
+    } else {
+        Check::Reject
+    }
+}
+
+pub(super) fn recognizers() -> Vec<PatternRecognizer> {
+    vec![
+        PatternRecognizer::builtin(
+            "credit_card",
+            Entity::CREDIT_CARD,
+            r"[0-9](?:[ -]?[0-9]){11,18}",
+            0.0,
+            1.0,
+            Some(card_check),
+            &[
+                "card",
+                "credit",
+                "visa",
+                "mastercard",
+                "amex",
+                "carte",
+                "tarjeta",
+                "karte",
+                "carta",
+                "kaart",
+                "cc",
+                "pan",
+            ],
+            Boundary::Number,
+            Anchor::Digits,
+        )
+        .shrink(b" -"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recognizers::testutil::find;
+    use crate::span::Entity;
+
+    #[test]
+    fn finds_grouped_and_compact_cards() {
+        assert_eq!(
+            find(&Entity::CREDIT_CARD, "card 4111 1111 1111 1111 exp"),
+            vec!["4111 1111 1111 1111"]
+        );
+        assert_eq!(
+            find(&Entity::CREDIT_CARD, "5500-0000-0000-0004"),
+            vec!["5500-0000-0000-0004"]
+        );
+        assert_eq!(
+            find(&Entity::CREDIT_CARD, "amex 378282246310005."),
+            vec!["378282246310005"]
+        );
+        assert_eq!(
+            find(&Entity::CREDIT_CARD, "4111 1111 1111 1111 2024"),
+            vec!["4111 1111 1111 1111"]
+        );
+    }
+
+    #[test]
+    fn rejects_luhn_failures_and_other_numbers() {
+        for text in [
+            "4111 1111 1111 1112",
+            "order 1234567812345678",
+            "tracking 9400111899223817740000", // too long to be a card
+            "1234 5678 9012 3456",
+            "4111-1111 1111-1111", // mixed separators
+            "3.14159265358979323",
+        ] {
+            assert!(find(&Entity::CREDIT_CARD, text).is_empty(), "{text}");
+        }
+    }
+}

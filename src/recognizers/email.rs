@@ -1,0 +1,83 @@
+//! E-mail addresses.
+
+use super::{Anchor, Boundary, Check, PatternRecognizer};
+use crate::span::Entity;
+
+/// Structure check beyond the regex: no leading, trailing or doubled dots in
+/// the local part or the domain, labels not starting or ending with `-`, and
+/// an alphabetic top-level domain.
+fn email_check(value: &str) -> Check {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return Check::Reject;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return Check::Reject;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels
+            .iter()
+            .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+    {
+        return Check::Reject;
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Check::Reject;
+    }
+    Check::Valid
+}
+
+pub(super) fn recognizers() -> Vec<PatternRecognizer> {
+    vec![PatternRecognizer::builtin(
+        "email",
+        Entity::EMAIL,
+        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}",
+        0.5,
+        1.0,
+        Some(email_check),
+        &["email", "e-mail", "mail", "courriel", "correo"],
+        Boundary::None,
+        Anchor::Full,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recognizers::testutil::find;
+    use crate::span::Entity;
+
+    #[test]
+    fn finds_plain_and_tagged_addresses() {
+        assert_eq!(
+            find(
+                &Entity::EMAIL,
+                "Write to john.smith+news@mail.example.co.uk today."
+            ),
+            vec!["john.smith+news@mail.example.co.uk"]
+        );
+        assert_eq!(
+            find(&Entity::EMAIL, "<a.b@c.io>, x_y@z.org"),
+            vec!["a.b@c.io", "x_y@z.org"]
+        );
+    }
+
+    #[test]
+    fn rejects_near_misses() {
+        for text in [
+            "user@localhost",
+            "git@github",
+            "@handle",
+            "name@@example.com",
+            "a@b.c",
+            "version 1.2@3.4",
+        ] {
+            assert!(find(&Entity::EMAIL, text).is_empty(), "{text}");
+        }
+    }
+}

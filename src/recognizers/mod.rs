@@ -1,0 +1,570 @@
+//! The pattern pass: regex recognizers with validation and context words.
+//!
+//! Each [`PatternRecognizer`] pairs a regex (the `regex` crate: linear time, no
+//! look-around) with a validator written in code and a list of context words.
+//! A match becomes a [`Span`] when the characters around it are acceptable
+//! (checked in code, since the regex crate has no look-around), the validator
+//! does not reject it, and no veto word stands right before it.
+//!
+//! **Prefilter.** Recognizers come in two kinds:
+//! - *digit-anchored* ones (cards, phones, IBANs, IPs, national IDs...) only
+//!   run on windows of the text around runs of ASCII digits. One pass finds the
+//!   digits; prose with no digits costs just that pass;
+//! - *literal-anchored* ones (e-mail `@`, URLs, secrets with fixed prefixes)
+//!   run over the whole text, where the regex engine's own literal prefilter
+//!   (memchr / Teddy) skips to candidates.
+//!
+//! A rejected candidate is searched again from its start + 1 char, not its end,
+//! so that a valid value right after an invalid prefix is still found.
+
+mod card;
+mod email;
+mod iban;
+mod ids;
+mod ip;
+mod phone;
+mod secrets;
+mod url;
+
+use crate::detector::{DetectError, Detector};
+use crate::span::{Entity, Source, Span};
+use regex::Regex;
+use std::borrow::Cow;
+
+pub use phone::PhoneRegions;
+
+/// The verdict of a validator on one candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Not this entity: drop the candidate.
+    Reject,
+    /// A checksum or structural rule confirmed it.
+    Valid,
+    /// Looks right, nothing to verify.
+    Plausible,
+}
+
+/// How a recognizer is scheduled by the prefilter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// Every match contains an ASCII digit, and no run of more than
+    /// [`WINDOW_MARGIN`] bytes inside a match lacks one.
+    Digits,
+    /// Runs over the whole text (the regex has a literal the engine can skip to).
+    Full,
+}
+
+/// What must not touch a match on either side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// Neither an ASCII letter nor a digit nor `_` may touch the match.
+    Word,
+    /// No letter or digit, and no `.`/`,` joining a digit on the outside
+    /// (`1.`+match, match+`.5`): the match is not part of a longer number.
+    Number,
+    /// As [`Boundary::Number`], and the match may not start right after a
+    /// digit and a group separator (`415 ` + match): it would be the tail of
+    /// a longer grouped number.
+    GroupedNumber,
+    /// Anything may touch the match.
+    None,
+}
+
+/// A validator: the verdict on one matched value.
+pub type Validator = Box<dyn Fn(&str) -> Check + Send + Sync>;
+
+/// One regex recognizer. See the module docs.
+pub struct PatternRecognizer {
+    pub name: Cow<'static, str>,
+    pub entity: Entity,
+    regex: Regex,
+    /// Capture group holding the value (0 = the whole match; otherwise the
+    /// first group from this one on that took part in the match).
+    group: usize,
+    /// Score of a plausible match.
+    score: f32,
+    /// Score of a match its validator confirmed.
+    valid_score: f32,
+    validator: Option<Validator>,
+    /// Lower-case words that raise the score when found shortly before (or
+    /// just after) the match.
+    context: Vec<Cow<'static, str>>,
+    /// Lower-case words that veto a match when they stand right before it
+    /// (`order`, `invoice`...: a number after them is an id, not a phone).
+    veto: &'static [&'static str],
+    boundary: Boundary,
+    anchor: Anchor,
+    /// When a whole match is rejected, also try its prefixes that end just
+    /// before one of these bytes, longest first ("4111 1111 1111 1111 2024"
+    /// holds a card followed by a year).
+    shrink: &'static [u8],
+}
+
+/// How much a context word raises a score (capped at 1.0).
+pub const CONTEXT_BOOST: f32 = 0.35;
+/// Bytes looked at before a match for context words.
+const CONTEXT_BEFORE: usize = 64;
+/// Bytes looked at after a match for context words.
+const CONTEXT_AFTER: usize = 24;
+/// Window margin around digit runs for digit-anchored recognizers.
+pub const WINDOW_MARGIN: usize = 48;
+
+impl PatternRecognizer {
+    /// A recognizer from a pattern. Panics on an invalid built-in pattern:
+    /// use [`PatternRecognizer::custom`] for user patterns.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn builtin(
+        name: &'static str,
+        entity: Entity,
+        pattern: &str,
+        score: f32,
+        valid_score: f32,
+        validator: Option<fn(&str) -> Check>,
+        context: &[&'static str],
+        boundary: Boundary,
+        anchor: Anchor,
+    ) -> Self {
+        PatternRecognizer {
+            name: Cow::Borrowed(name),
+            entity,
+            regex: Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {name}: {e}")),
+            group: 0,
+            score,
+            valid_score,
+            validator: validator.map(|f| Box::new(f) as Validator),
+            context: context.iter().map(|c| Cow::Borrowed(*c)).collect(),
+            veto: &[],
+            boundary,
+            anchor,
+            shrink: &[],
+        }
+    }
+
+    /// A user-defined recognizer (from a policy file). The pattern is
+    /// compiled here; the error names the recognizer.
+    pub fn custom(
+        name: &str,
+        entity: Entity,
+        pattern: &str,
+        score: f32,
+        context: &[String],
+    ) -> Result<Self, regex::Error> {
+        Ok(PatternRecognizer {
+            name: Cow::Owned(name.to_string()),
+            entity,
+            regex: Regex::new(pattern)?,
+            group: 0,
+            score,
+            valid_score: score,
+            validator: None,
+            context: context
+                .iter()
+                .map(|c| Cow::Owned(c.to_lowercase()))
+                .collect(),
+            veto: &[],
+            boundary: Boundary::None,
+            anchor: Anchor::Full,
+            shrink: &[],
+        })
+    }
+
+    pub(crate) fn group(mut self, group: usize) -> Self {
+        self.group = group;
+        self
+    }
+
+    pub(crate) fn shrink(mut self, separators: &'static [u8]) -> Self {
+        self.shrink = separators;
+        self
+    }
+
+    pub(crate) fn validator(mut self, v: Validator) -> Self {
+        self.validator = Some(v);
+        self
+    }
+
+    pub(crate) fn veto(mut self, words: &'static [&'static str]) -> Self {
+        self.veto = words;
+        self
+    }
+
+    /// Runs this recognizer over `text[from..to]`, appending spans with
+    /// offsets into `text`.
+    fn scan(&self, text: &str, from: usize, to: usize, out: &mut Vec<Span>) {
+        let hay = &text[..to];
+        let mut pos = from;
+        while pos <= hay.len() {
+            let Some(caps) = self.regex.captures_at(hay, pos) else {
+                break;
+            };
+            let whole = caps.get(0).expect("group 0 always matches");
+            // The value is the first participating group from `self.group` on
+            // (alternatives of one pattern may capture in different groups).
+            let value = if self.group == 0 {
+                Some(whole)
+            } else {
+                (self.group..caps.len()).find_map(|g| caps.get(g))
+            };
+            let Some(m) = value else {
+                pos = next_char(text, whole.start());
+                continue;
+            };
+            match self
+                .accept(text, m.start(), m.end())
+                .or_else(|| self.accept_prefix(text, m.start(), m.end()))
+            {
+                Some(span) => {
+                    out.push(span);
+                    pos = if whole.end() > whole.start() {
+                        whole.end()
+                    } else {
+                        next_char(text, whole.end())
+                    };
+                }
+                None => pos = next_char(text, whole.start()),
+            }
+        }
+    }
+
+    fn accept_prefix(&self, text: &str, start: usize, end: usize) -> Option<Span> {
+        if self.shrink.is_empty() {
+            return None;
+        }
+        let b = text.as_bytes();
+        (start + 1..end)
+            .rev()
+            .filter(|&p| self.shrink.contains(&b[p]))
+            .find_map(|p| self.accept(text, start, p))
+    }
+
+    fn accept(&self, text: &str, start: usize, end: usize) -> Option<Span> {
+        if start == end || !boundary_ok(self.boundary, text, start, end) {
+            return None;
+        }
+        if !self.veto.is_empty() && has_veto(text, start, self.veto) {
+            return None;
+        }
+        let value = &text[start..end];
+        let (mut score, validated) = match self
+            .validator
+            .as_ref()
+            .map_or(Check::Plausible, |v| v(value))
+        {
+            Check::Reject => return None,
+            Check::Valid => (self.valid_score, true),
+            Check::Plausible => (self.score, false),
+        };
+        if !self.context.is_empty() && has_context(text, start, end, &self.context) {
+            score = (score + CONTEXT_BOOST).min(1.0);
+        }
+        Some(Span {
+            start,
+            end,
+            entity: self.entity.clone(),
+            score,
+            source: Source::Pattern,
+            validated,
+            recognizer: self.name.clone(),
+        })
+    }
+}
+
+fn next_char(text: &str, i: usize) -> usize {
+    let mut j = i + 1;
+    while j < text.len() && !text.is_char_boundary(j) {
+        j += 1;
+    }
+    j
+}
+
+/// Whether the char before `start` and after `end` satisfy `boundary`.
+/// Non-ASCII letters count as word chars (checked on the decoded char).
+fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    match boundary {
+        Boundary::None => true,
+        Boundary::Word => !word(before) && !word(after),
+        Boundary::GroupedNumber => {
+            let b = text.as_bytes();
+            if start >= 2
+                && matches!(b[start - 1], b' ' | b'-' | b'.' | b'/')
+                && b[start - 2].is_ascii_digit()
+            {
+                return false;
+            }
+            boundary_ok(Boundary::Number, text, start, end)
+        }
+        Boundary::Number => {
+            if word(before) || word(after) {
+                return false;
+            }
+            let b = text.as_bytes();
+            // "1.5", "5,25": a decimal point or comma continues a number.
+            let sep = |c: u8| matches!(c, b'.' | b',');
+            if start >= 2 && sep(b[start - 1]) && b[start - 2].is_ascii_digit() {
+                return false;
+            }
+            if end + 1 < b.len() && sep(b[end]) && b[end + 1].is_ascii_digit() {
+                return false;
+            }
+            true
+        }
+    }
+}
+
+/// The lower-cased ASCII text of `text[from..to]`, widened to char boundaries.
+fn lower_window(text: &str, mut from: usize, mut to: usize) -> String {
+    while from > 0 && !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    while to < text.len() && !text.is_char_boundary(to) {
+        to += 1;
+    }
+    text[from..to].to_lowercase()
+}
+
+fn has_context(text: &str, start: usize, end: usize, words: &[Cow<'static, str>]) -> bool {
+    let before = lower_window(text, start.saturating_sub(CONTEXT_BEFORE), start);
+    let after = lower_window(text, end, (end + CONTEXT_AFTER).min(text.len()));
+    words
+        .iter()
+        .any(|w| contains_word(&before, w) || contains_word(&after, w))
+}
+
+/// Whether `word` occurs in `hay` with no letter glued to its front (so that
+/// `phone` matches "Phone:", "telephone" does not need to, and "iphone" is not
+/// "phone" context... it is, which is harmless).
+fn contains_word(hay: &str, word: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(word) {
+        let at = from + i;
+        let before_ok = hay[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok {
+            return true;
+        }
+        from = at + word.len();
+    }
+    false
+}
+
+/// Whether one of `words` ends within the last few bytes before `start`
+/// (only spaces, `:`, `#`, `.`, `-` and `=` in between).
+fn has_veto(text: &str, start: usize, words: &[&str]) -> bool {
+    let b = text.as_bytes();
+    let mut i = start;
+    while i > 0
+        && matches!(
+            b[i - 1],
+            b' ' | b':' | b'#' | b'.' | b'-' | b'=' | b'\t' | b'_'
+        )
+    {
+        i -= 1;
+    }
+    let mut j = i;
+    while j > 0 && b[j - 1].is_ascii_alphabetic() {
+        j -= 1;
+    }
+    // "#12345": a hash sign glued to the number marks an id.
+    if start > 0 && b[start - 1] == b'#' {
+        return true;
+    }
+    if j == i {
+        return false;
+    }
+    let word = text[j..i].to_ascii_lowercase();
+    words.contains(&word.as_str())
+}
+
+/// Vetoes shared by recognizers of numeric identifiers: a number right after
+/// these words is a business id, not personal data.
+pub(crate) const ID_VETO: &[&str] = &[
+    "order",
+    "invoice",
+    "inv",
+    "ticket",
+    "ref",
+    "reference",
+    "tracking",
+    "sku",
+    "item",
+    "build",
+    "version",
+    "ver",
+    "v",
+    "release",
+    "po",
+    "case",
+    "issue",
+    "bug",
+    "pr",
+    "commit",
+    "job",
+    "batch",
+    "lot",
+    "serial",
+    "part",
+    "model",
+];
+
+/// All built-in recognizers, in a fixed order.
+pub fn builtin_recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
+    let mut v = Vec::new();
+    v.extend(email::recognizers());
+    v.extend(url::recognizers());
+    v.extend(secrets::recognizers());
+    v.extend(card::recognizers());
+    v.extend(iban::recognizers());
+    v.extend(ip::recognizers());
+    v.extend(phone::recognizers(regions));
+    v.extend(ids::recognizers());
+    v
+}
+
+/// The pattern pass as a [`Detector`]: built-in and custom recognizers
+/// behind the digit-window prefilter.
+pub struct PatternDetector {
+    digit_anchored: Vec<PatternRecognizer>,
+    full_text: Vec<PatternRecognizer>,
+}
+
+impl PatternDetector {
+    /// A detector over these recognizers.
+    pub fn new(recognizers: Vec<PatternRecognizer>) -> Self {
+        let (digit_anchored, full_text) = recognizers
+            .into_iter()
+            .partition(|r| r.anchor == Anchor::Digits);
+        PatternDetector {
+            digit_anchored,
+            full_text,
+        }
+    }
+
+    /// The entity types this detector can report.
+    pub fn entities(&self) -> Vec<Entity> {
+        let mut e: Vec<Entity> = self
+            .digit_anchored
+            .iter()
+            .chain(&self.full_text)
+            .map(|r| r.entity.clone())
+            .collect();
+        e.sort();
+        e.dedup();
+        e
+    }
+
+    /// Keeps only recognizers for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Entity) -> bool) {
+        self.digit_anchored.retain(|r| keep(&r.entity));
+        self.full_text.retain(|r| keep(&r.entity));
+    }
+}
+
+/// Byte ranges of `text` around runs of ASCII digits, `WINDOW_MARGIN` bytes
+/// wide on each side, merged where they overlap, on char boundaries.
+pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        // Fast skip over non-digits.
+        match b[i..].iter().position(u8::is_ascii_digit) {
+            None => break,
+            Some(k) => i += k,
+        }
+        let run_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let mut lo = run_start.saturating_sub(WINDOW_MARGIN);
+        let mut hi = (i + WINDOW_MARGIN).min(b.len());
+        while lo > 0 && !text.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        while hi < b.len() && !text.is_char_boundary(hi) {
+            hi += 1;
+        }
+        match windows.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = hi,
+            _ => windows.push((lo, hi)),
+        }
+    }
+    windows
+}
+
+impl Detector for PatternDetector {
+    fn name(&self) -> &'static str {
+        "patterns"
+    }
+
+    fn detect(&self, text: &str, out: &mut Vec<Span>) -> Result<(), DetectError> {
+        for r in &self.full_text {
+            r.scan(text, 0, text.len(), out);
+        }
+        if !self.digit_anchored.is_empty() {
+            for (lo, hi) in digit_windows(text) {
+                for r in &self.digit_anchored {
+                    r.scan(text, lo, hi, out);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// The values found in `text` by the built-in recognizers of `entity`.
+    pub fn find(entity: &Entity, text: &str) -> Vec<String> {
+        let mut det = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+        det.retain(|e| e == entity);
+        let mut out = Vec::new();
+        det.detect(text, &mut out).expect("patterns never fail");
+        let out = crate::span::resolve(out);
+        out.iter()
+            .filter(|s| s.score >= 0.5)
+            .map(|s| text[s.start..s.end].to_string())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_windows_cover_digits_and_merge() {
+        let text = format!("{}1{}2{}", "a".repeat(100), "b".repeat(20), "c".repeat(200));
+        let w = digit_windows(&text);
+        assert_eq!(w, vec![(100 - WINDOW_MARGIN, 122 + WINDOW_MARGIN)]);
+        assert!(digit_windows("no digits here").is_empty());
+    }
+
+    #[test]
+    fn digit_windows_respect_char_boundaries() {
+        let text = format!("{}7{}", "é".repeat(40), "漢".repeat(40));
+        for (lo, hi) in digit_windows(&text) {
+            assert!(text.is_char_boundary(lo) && text.is_char_boundary(hi));
+        }
+    }
+
+    #[test]
+    fn veto_word_right_before_a_number() {
+        assert!(has_veto("Order #: 12345", 9, ID_VETO));
+        assert!(has_veto("see #12345", 5, ID_VETO));
+        assert!(!has_veto("call 12345", 5, ID_VETO));
+    }
+
+    #[test]
+    fn number_boundary_rejects_parts_of_longer_numbers() {
+        assert!(!boundary_ok(Boundary::Number, "1.2345", 2, 6));
+        assert!(!boundary_ok(Boundary::Number, "12345,6", 0, 5));
+        assert!(boundary_ok(Boundary::Number, "x 12345.", 2, 7));
+    }
+}

@@ -1,0 +1,192 @@
+//! Phone numbers, validated with the `phonenumber` crate (Google's
+//! libphonenumber metadata).
+//!
+//! Candidates are digit runs with the separators people write (`+`, spaces,
+//! dots, dashes, slashes, parentheses). A candidate with `+` or `00` is parsed
+//! as international; one without is tried against each default region
+//! ([`PhoneRegions`]) and accepted if it is a valid number there. Why the
+//! crate and not hand rules: see BENCHMARKS.md ("Phone validation").
+//!
+//! Scores: an international or separator-formatted valid number is confirmed
+//! (0.75, validated); a bare run of digits that happens to be a valid number is
+//! only plausible (0.4) and needs a context word (`phone`, `tel`, `mobile`...)
+//! to pass the default threshold, so order ids and timestamps stay alone.
+
+use super::{Anchor, Boundary, Check, ID_VETO, PatternRecognizer};
+use crate::span::Entity;
+use phonenumber::country::Id;
+
+/// The regions whose national formats (no `+` or `00` prefix) are tried, in
+/// order. The default covers US, UK, FR, DE, ES, IT and NL.
+#[derive(Clone, Debug)]
+pub struct PhoneRegions(pub Vec<Id>);
+
+impl Default for PhoneRegions {
+    fn default() -> Self {
+        PhoneRegions(vec![Id::US, Id::GB, Id::FR, Id::DE, Id::ES, Id::IT, Id::NL])
+    }
+}
+
+impl PhoneRegions {
+    /// Parses ISO 3166 alpha-2 codes (`"US,GB"`); unknown codes are an error
+    /// naming the code.
+    pub fn parse_list(codes: &[String]) -> Result<Self, String> {
+        codes
+            .iter()
+            .map(|c| {
+                c.trim()
+                    .to_ascii_uppercase()
+                    .parse::<Id>()
+                    .map_err(|_| format!("unknown phone region {c:?}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(PhoneRegions)
+    }
+}
+
+/// Whether the candidate holds a numeric date (`2024-01-15`, `15/01/2024`,
+/// `15.01.2024`): such runs are dates or timestamps, not phones.
+fn looks_like_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    let is_d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let is_sep = |i: usize| b.get(i).is_some_and(|c| matches!(c, b'-' | b'/' | b'.'));
+    (0..b.len()).any(|i| {
+        // YYYY-MM-DD
+        let ymd = (0..4).all(|k| is_d(i + k))
+            && is_sep(i + 4)
+            && is_d(i + 5)
+            && is_d(i + 6)
+            && is_sep(i + 7)
+            && b.get(i + 4) == b.get(i + 7)
+            && is_d(i + 8);
+        // DD-MM-YYYY
+        let dmy = is_d(i)
+            && is_d(i + 1)
+            && is_sep(i + 2)
+            && is_d(i + 3)
+            && is_d(i + 4)
+            && is_sep(i + 5)
+            && b.get(i + 2) == b.get(i + 5)
+            && (0..4).all(|k| is_d(i + 6 + k))
+            && (b.get(i + 6) == Some(&b'1') || b.get(i + 6) == Some(&b'2'));
+        ymd || dmy
+    })
+}
+
+fn phone_check(value: &str, regions: &[Id]) -> Check {
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) || looks_like_date(value) {
+        return Check::Reject;
+    }
+    // Parentheses must balance, and at most one group may be in them.
+    let opens = value.matches('(').count();
+    if opens != value.matches(')').count() || opens > 1 {
+        return Check::Reject;
+    }
+    let international = value.starts_with('+') || value.starts_with("00");
+    let formatted = international
+        || value
+            .bytes()
+            .any(|b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'('));
+    // Separators must be of one kind (besides parentheses and the space after
+    // them): "12.34-56" is not how anyone writes a phone number.
+    let seps: Vec<u8> = value
+        .bytes()
+        .filter(|b| matches!(b, b'-' | b'.' | b'/'))
+        .collect();
+    if seps.windows(2).any(|w| w[0] != w[1]) {
+        return Check::Reject;
+    }
+    let valid = if international {
+        let normalized = match value.strip_prefix("00") {
+            Some(rest) => format!("+{rest}"),
+            None => value.to_string(),
+        };
+        phonenumber::parse(None, &normalized).is_ok_and(|n| phonenumber::is_valid(&n))
+    } else {
+        regions
+            .iter()
+            .any(|&r| phonenumber::parse(Some(r), value).is_ok_and(|n| phonenumber::is_valid(&n)))
+    };
+    match (valid, formatted) {
+        (false, _) => Check::Reject,
+        (true, true) => Check::Valid,
+        (true, false) => Check::Plausible,
+    }
+}
+
+pub(super) fn recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
+    let regions = regions.0.clone();
+    vec![
+        PatternRecognizer::builtin(
+            "phone",
+            Entity::PHONE,
+            r"(?:\+|00)[1-9](?:[ .\-/]?(?:\([0-9]{1,4}\)|[0-9])){5,16}|\(?[0-9]{1,5}\)?(?:[ .\-/]?[0-9]){5,14}",
+            0.4,
+            0.75,
+            None,
+            &[
+                "phone", "tel", "telephone", "mobile", "cell", "call", "fax", "sms", "whatsapp", "contact",
+                "téléphone", "portable", "numéro", "telefon", "handy", "rufnummer", "teléfono", "móvil", "telefono",
+                "cellulare", "mobiel", "telefoon", "bel",
+            ],
+            Boundary::GroupedNumber,
+            Anchor::Digits,
+        )
+        .validator(Box::new(move |v| phone_check(v, &regions)))
+        .shrink(b" -./")
+        .veto(ID_VETO),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recognizers::testutil::find;
+    use crate::span::Entity;
+
+    #[test]
+    fn finds_international_and_national_formats() {
+        for (text, want) in [
+            ("Call +1 (415) 555-2671 now", "+1 (415) 555-2671"),
+            ("Tel: +44 20 7946 0958", "+44 20 7946 0958"),
+            ("appelez le 06 12 34 56 78", "06 12 34 56 78"),
+            ("Telefon 030 12345678", "030 12345678"),
+            ("llame al 912 345 678", "912 345 678"),
+            ("chiama 06 1234 5678", "06 1234 5678"),
+            ("bel 020-123 4567", "020-123 4567"),
+            ("(415) 555-2671", "(415) 555-2671"),
+            ("0033 6 12 34 56 78", "0033 6 12 34 56 78"),
+            ("+33612345678", "+33612345678"),
+        ] {
+            assert_eq!(find(&Entity::PHONE, text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn bare_digits_need_context() {
+        assert!(find(&Entity::PHONE, "id 4155552671 ok").is_empty());
+        assert_eq!(
+            find(&Entity::PHONE, "phone: 4155552671"),
+            vec!["4155552671"]
+        );
+    }
+
+    #[test]
+    fn rejects_ids_dates_and_versions() {
+        for text in [
+            "Order #4155552671",
+            "invoice 415-555-2671",
+            "2024-01-15 10:30:00",
+            "15/01/2024 10:30",
+            "version 10.2.3.4567",
+            "+1 555",
+            "total 1,234,567.89",
+        ] {
+            assert!(
+                find(&Entity::PHONE, text).is_empty(),
+                "{text}: {:?}",
+                find(&Entity::PHONE, text)
+            );
+        }
+    }
+}
