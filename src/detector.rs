@@ -25,6 +25,12 @@ pub trait Detector: Send + Sync {
     /// A short name for diagnostics (`patterns`, `ner`).
     fn name(&self) -> &'static str;
 
+    /// The entity types this detector can report (for validating
+    /// `--entities` and policy names). Empty means "not known in advance".
+    fn entities(&self) -> Vec<crate::span::Entity> {
+        Vec::new()
+    }
+
     /// Appends the spans found in `text` to `out`. Offsets are byte offsets into
     /// `text` and must lie on char boundaries.
     fn detect(&self, text: &str, out: &mut Vec<Span>) -> Result<(), DetectError>;

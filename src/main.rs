@@ -1,3 +1,10 @@
+use anonymist::cli::{Cli, run};
+use clap::Parser;
+
 fn main() {
-    println!("Hello, world!");
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("anonymist: {}", e.message);
+        std::process::exit(e.code);
+    }
 }

@@ -18,6 +18,7 @@
 //! so that a valid value right after an invalid prefix is still found.
 
 mod card;
+mod deny;
 mod email;
 mod iban;
 mod ids;
@@ -31,6 +32,7 @@ use crate::span::{Entity, Source, Span};
 use regex::Regex;
 use std::borrow::Cow;
 
+pub use deny::DenyListDetector;
 pub use phone::PhoneRegions;
 
 /// The verdict of a validator on one candidate.
@@ -66,6 +68,10 @@ pub enum Boundary {
     /// digit and a group separator (`415 ` + match): it would be the tail of
     /// a longer grouped number.
     GroupedNumber,
+    /// As [`Boundary::Word`], and no `@ . - / :` before or `@` after: a host
+    /// name that is part of an e-mail address, a URL or a longer name is not
+    /// reported on its own.
+    Host,
     /// Anything may touch the match.
     None,
 }
@@ -286,6 +292,12 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
     match boundary {
         Boundary::None => true,
         Boundary::Word => !word(before) && !word(after),
+        Boundary::Host => {
+            !word(before)
+                && !word(after)
+                && !before.is_some_and(|c| matches!(c, '@' | '.' | '-' | '/' | ':'))
+                && after != Some('@')
+        }
         Boundary::GroupedNumber => {
             let b = text.as_bytes();
             if start >= 2
@@ -444,8 +456,15 @@ impl PatternDetector {
         }
     }
 
-    /// The entity types this detector can report.
-    pub fn entities(&self) -> Vec<Entity> {
+    /// Adds a recognizer (custom ones from a policy).
+    pub fn push(&mut self, r: PatternRecognizer) {
+        match r.anchor {
+            Anchor::Digits => self.digit_anchored.push(r),
+            Anchor::Full => self.full_text.push(r),
+        }
+    }
+
+    fn entity_list(&self) -> Vec<Entity> {
         let mut e: Vec<Entity> = self
             .digit_anchored
             .iter()
@@ -499,6 +518,10 @@ pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
 impl Detector for PatternDetector {
     fn name(&self) -> &'static str {
         "patterns"
+    }
+
+    fn entities(&self) -> Vec<Entity> {
+        self.entity_list()
     }
 
     fn detect(&self, text: &str, out: &mut Vec<Span>) -> Result<(), DetectError> {

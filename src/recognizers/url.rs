@@ -57,7 +57,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             0.5,
             Some(bare_domain_check),
             &["url", "website", "site", "link", "domain", "visit"],
-            Boundary::Word,
+            Boundary::Host,
             Anchor::Full,
         ),
     ]

@@ -1,0 +1,440 @@
+//! The command-line front end (clap). `main.rs` only calls [`run`].
+//!
+//! Exit codes: 0 success; 2 usage or input error (bad flag, unreadable file,
+//! invalid UTF-8, malformed JSON line, broken policy, input too large);
+//! 3 detection could not run (the text is not passed on).
+
+use crate::anonymize::Operator;
+use crate::engine::{Engine, EngineError};
+use crate::offsets::CharIndex;
+use crate::policy::Policy;
+use crate::span::Span;
+use crate::{DetectError, Item};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit code for usage and input errors.
+pub const EXIT_INPUT: i32 = 2;
+/// Exit code when detection cannot run (fail closed).
+pub const EXIT_DETECTION: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "anonymist",
+    version,
+    about = "Find personal data (PII) in text and anonymize it, offline.",
+    after_help = "Exit codes: 0 ok; 2 usage or input error; 3 detection could not run (nothing is output unmasked)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub shared: SharedArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct SharedArgs {
+    /// Policy file (TOML): entities, thresholds, operators, custom recognizers, deny and allow lists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Report only these entities (comma-separated, e.g. EMAIL,PHONE).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B")]
+    pub entities: Option<Vec<String>>,
+    /// Minimum score for a span to be reported (0.0-1.0; default 0.5).
+    #[arg(long, global = true, value_name = "X", value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
+    /// Replace invalid UTF-8 bytes with U+FFFD instead of failing.
+    #[arg(long, global = true)]
+    pub lossy: bool,
+}
+
+fn parse_threshold(s: &str) -> Result<f32, String> {
+    let t: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(format!("{t} is outside 0.0..=1.0"))
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the text with its PII anonymized.
+    Scrub(ScrubArgs),
+    /// Print the PII spans found, as JSON (offsets in Unicode code points).
+    Analyze(AnalyzeArgs),
+    /// List the entity types the engine reports, with how each is validated.
+    Entities,
+}
+
+#[derive(Args, Debug)]
+pub struct ScrubArgs {
+    /// Input file; `-` or nothing reads standard input.
+    pub input: Option<PathBuf>,
+    /// Operator for entities the policy gives none: replace, redact, pseudonym, mask, hash, keep.
+    #[arg(long, value_name = "OP", value_parser = parse_operator)]
+    pub operator: Option<Operator>,
+    /// Print {"text": ..., "items": [...]} instead of the bare text.
+    #[arg(long)]
+    pub json: bool,
+    /// With --json, include the original values in the items.
+    #[arg(long, requires = "json")]
+    pub show_originals: bool,
+    /// Allow the hash operator without a key (plain SHA-256, reversible by dictionary).
+    #[arg(long)]
+    pub insecure_unkeyed_hash: bool,
+}
+
+fn parse_operator(s: &str) -> Result<Operator, String> {
+    Operator::from_name(s).ok_or_else(|| {
+        format!("unknown operator {s:?}: use replace, redact, pseudonym, mask, hash or keep")
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Input file; `-` or nothing reads standard input.
+    pub input: Option<PathBuf>,
+    /// Read JSON Lines: one object per line with "text" (and optional "id");
+    /// write one line per record: {"id", "spans": [{"start", "end", "entity", "score"}]}.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Include each span's text in the output (off by default: the output would hold the PII).
+    #[arg(long)]
+    pub with_text: bool,
+    /// With --jsonl, the longest accepted line in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+}
+
+/// An error with its exit code. Messages never contain input text.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    fn input(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        let code = match &e {
+            EngineError::Detect(DetectError::TooLarge { .. }) => EXIT_INPUT,
+            EngineError::Detect(_) => EXIT_DETECTION,
+            _ => EXIT_INPUT,
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn io_err(what: &str, e: std::io::Error) -> CliError {
+    CliError::input(format!("{what}: {e}"))
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Scrub(a) => scrub(&cli.shared, a),
+        Command::Analyze(a) => analyze(&cli.shared, a),
+        Command::Entities => entities(&cli.shared),
+    }
+}
+
+fn build_engine(
+    shared: &SharedArgs,
+    configure: impl FnOnce(crate::EngineBuilder) -> crate::EngineBuilder,
+) -> Result<Engine, CliError> {
+    let mut b = Engine::builder();
+    if let Some(p) = &shared.policy {
+        b = b.policy(Policy::from_file(p).map_err(|e| CliError::input(e.to_string()))?);
+    }
+    if let Some(e) = &shared.entities {
+        b = b.entities(e.clone());
+    }
+    if let Some(t) = shared.threshold {
+        b = b.threshold(t);
+    }
+    Ok(configure(b).build()?)
+}
+
+/// Reads a whole input (file or stdin) as UTF-8.
+fn read_input(path: Option<&Path>, lossy: bool) -> Result<String, CliError> {
+    let mut bytes = Vec::new();
+    match path {
+        None => std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_err("cannot read standard input", e))?,
+        Some(p) if p == Path::new("-") => std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_err("cannot read standard input", e))?,
+        Some(p) => {
+            bytes =
+                std::fs::read(p).map_err(|e| io_err(&format!("cannot read {}", p.display()), e))?;
+            bytes.len()
+        }
+    };
+    decode(bytes, lossy, "input")
+}
+
+fn decode(bytes: Vec<u8>, lossy: bool, what: &str) -> Result<String, CliError> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(e) => Err(CliError::input(format!(
+            "{what} is not valid UTF-8: invalid byte at offset {} (use --lossy to replace invalid bytes with U+FFFD)",
+            e.utf8_error().valid_up_to()
+        ))),
+    }
+}
+
+fn stdout_writer() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
+fn write_err(e: std::io::Error) -> CliError {
+    CliError::input(format!("cannot write output: {e}"))
+}
+
+/// A span as printed: code-point offsets.
+#[derive(Serialize)]
+struct SpanOut<'a> {
+    start: usize,
+    end: usize,
+    entity: &'a str,
+    score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recognizer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+}
+
+fn spans_out<'a>(
+    text: &'a str,
+    spans: &'a [Span],
+    idx: &CharIndex,
+    verbose: bool,
+    with_text: bool,
+) -> Vec<SpanOut<'a>> {
+    spans
+        .iter()
+        .map(|s| SpanOut {
+            start: idx.to_char(s.start),
+            end: idx.to_char(s.end),
+            entity: s.entity.as_str(),
+            score: (s.score * 1000.0).round() / 1000.0,
+            recognizer: verbose.then_some(&*s.recognizer),
+            text: with_text.then(|| &text[s.start..s.end]),
+        })
+        .collect()
+}
+
+fn scrub(shared: &SharedArgs, a: &ScrubArgs) -> Result<(), CliError> {
+    let engine = build_engine(shared, |mut b| {
+        if let Some(op) = &a.operator {
+            b = b.default_operator(op.clone());
+        }
+        b.insecure_unkeyed_hash(a.insecure_unkeyed_hash)
+            .include_originals(a.show_originals)
+    })?;
+    let text = read_input(a.input.as_deref(), shared.lossy)?;
+    let out = engine.anonymize(&text)?;
+    let mut w = stdout_writer();
+    if a.json {
+        #[derive(Serialize)]
+        struct ItemOut<'a> {
+            entity: &'a str,
+            start: usize,
+            end: usize,
+            input_start: usize,
+            input_end: usize,
+            operator: &'a str,
+            text: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            original: Option<&'a str>,
+        }
+        let in_idx = CharIndex::new(&text);
+        let out_idx = CharIndex::new(&out.text);
+        let items: Vec<ItemOut> = out
+            .items
+            .iter()
+            .map(|i: &Item| ItemOut {
+                entity: i.entity.as_str(),
+                start: out_idx.to_char(i.start),
+                end: out_idx.to_char(i.end),
+                input_start: in_idx.to_char(i.input_start),
+                input_end: in_idx.to_char(i.input_end),
+                operator: i.operator,
+                text: &i.replacement,
+                original: i.original.as_deref(),
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut w,
+            &serde_json::json!({ "text": out.text, "items": items }),
+        )
+        .map_err(|e| CliError::input(format!("cannot write output: {e}")))?;
+        writeln!(w).map_err(write_err)?;
+    } else {
+        w.write_all(out.text.as_bytes()).map_err(write_err)?;
+    }
+    w.flush().map_err(write_err)
+}
+
+fn analyze(shared: &SharedArgs, a: &AnalyzeArgs) -> Result<(), CliError> {
+    let engine = build_engine(shared, |b| b)?;
+    if a.jsonl {
+        return analyze_jsonl(&engine, shared, a);
+    }
+    let text = read_input(a.input.as_deref(), shared.lossy)?;
+    let spans = engine.analyze(&text)?;
+    let idx = CharIndex::new(&text);
+    let mut w = stdout_writer();
+    serde_json::to_writer_pretty(&mut w, &spans_out(&text, &spans, &idx, true, a.with_text))
+        .map_err(|e| CliError::input(format!("cannot write output: {e}")))?;
+    writeln!(w).map_err(write_err)?;
+    w.flush().map_err(write_err)
+}
+
+fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Result<(), CliError> {
+    let reader: Box<dyn Read> = match a.input.as_deref() {
+        None => Box::new(std::io::stdin().lock()),
+        Some(p) if p == Path::new("-") => Box::new(std::io::stdin().lock()),
+        Some(p) => Box::new(
+            std::fs::File::open(p)
+                .map_err(|e| io_err(&format!("cannot read {}", p.display()), e))?,
+        ),
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let mut w = stdout_writer();
+    let mut line = Vec::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        n += 1;
+        // Read at most max_line_bytes + 1 so a huge line cannot exhaust memory.
+        let read = (&mut reader)
+            .take(a.max_line_bytes as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io_err("cannot read input", e))?;
+        if read == 0 {
+            break;
+        }
+        if line.len() > a.max_line_bytes && !line.ends_with(b"\n") {
+            return Err(CliError::input(format!(
+                "line {n}: longer than {} bytes (raise --max-line-bytes)",
+                a.max_line_bytes
+            )));
+        }
+        let raw = std::mem::take(&mut line);
+        let s = decode(raw, shared.lossy, &format!("line {n}"))?;
+        let trimmed = s.trim();
+        if trimmed.is_empty() {
+            line = s.into_bytes();
+            continue;
+        }
+        let record =
+            parse_record(trimmed).map_err(|m| CliError::input(format!("line {n}: {m}")))?;
+        let spans = engine.analyze(&record.text).map_err(|e| {
+            let mut err = CliError::from(e);
+            err.message = format!("line {n}: {}", err.message);
+            err
+        })?;
+        let idx = CharIndex::new(&record.text);
+        let out = spans_out(&record.text, &spans, &idx, false, a.with_text);
+        let mut obj = serde_json::Map::new();
+        if let Some(id) = record.id {
+            obj.insert("id".into(), id);
+        }
+        obj.insert(
+            "spans".into(),
+            serde_json::to_value(&out).map_err(|e| CliError::input(e.to_string()))?,
+        );
+        serde_json::to_writer(&mut w, &obj)
+            .map_err(|e| CliError::input(format!("cannot write output: {e}")))?;
+        w.write_all(b"\n").map_err(write_err)?;
+        line = s.into_bytes();
+    }
+    w.flush().map_err(write_err)
+}
+
+#[derive(Debug)]
+struct Record {
+    id: Option<serde_json::Value>,
+    text: String,
+}
+
+/// Parses one JSONL record. Error messages describe the shape, never the
+/// content.
+fn parse_record(line: &str) -> Result<Record, String> {
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "malformed JSON at column {} ({})",
+            e.column(),
+            match e.classify() {
+                serde_json::error::Category::Syntax => "syntax error",
+                serde_json::error::Category::Eof => "unexpected end of line",
+                serde_json::error::Category::Data => "invalid data",
+                serde_json::error::Category::Io => "read error",
+            }
+        )
+    })?;
+    let serde_json::Value::Object(mut map) = v else {
+        return Err("expected a JSON object with a string field \"text\"".into());
+    };
+    let text = match map.remove("text") {
+        Some(serde_json::Value::String(s)) => s,
+        Some(_) => return Err("field \"text\" is not a string".into()),
+        None => return Err("missing field \"text\"".into()),
+    };
+    Ok(Record {
+        id: map.remove("id"),
+        text,
+    })
+}
+
+fn entities(shared: &SharedArgs) -> Result<(), CliError> {
+    let engine = build_engine(shared, |b| b)?;
+    let mut w = stdout_writer();
+    for e in engine.entities() {
+        writeln!(w, "{e}").map_err(write_err)?;
+    }
+    w.flush().map_err(write_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_errors_do_not_quote_content() {
+        let e = parse_record(r#"{"text": 5, "id": "secret-name"}"#).expect_err("error");
+        assert!(!e.contains("secret"));
+        let e = parse_record(r#"{"text": "John Smith" "#).expect_err("error");
+        assert!(!e.contains("John"), "{e}");
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_offset() {
+        let e = decode(b"abc\xffdef".to_vec(), false, "input").expect_err("error");
+        assert!(e.message.contains("offset 3"), "{}", e.message);
+        assert_eq!(
+            decode(b"abc\xff".to_vec(), true, "input").ok().as_deref(),
+            Some("abc\u{fffd}")
+        );
+    }
+}
