@@ -97,6 +97,15 @@ fn phone_check(value: &str, regions: &[Id]) -> Check {
     if seps.windows(2).any(|w| w[0] != w[1]) {
         return Check::Reject;
     }
+    // Digit groups of one are how OIDs and versions are written
+    // (1.3.6.1.4.1); a phone has at most one (a trunk or country digit).
+    let singles = value
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| g.len() == 1)
+        .count();
+    if singles > 1 + usize::from(international) {
+        return Check::Reject;
+    }
     let valid = if international {
         let normalized = match value.strip_prefix("00") {
             Some(rest) => format!("+{rest}"),
@@ -181,6 +190,7 @@ mod tests {
             "version 10.2.3.4567",
             "+1 555",
             "total 1,234,567.89",
+            "OID 1.3.6.1.4.1.311",
         ] {
             assert!(
                 find(&Entity::PHONE, text).is_empty(),

@@ -1,0 +1,259 @@
+//! The `anonymist` binary, end to end: commands, flags, exit codes, bad input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_anonymist"))
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn anonymist");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The process may exit before reading everything (e.g. on an error).
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer thread");
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        vec!["--help"],
+        vec!["scrub", "--help"],
+        vec!["analyze", "--help"],
+        vec!["entities", "--help"],
+    ] {
+        let o = run(&cmd, b"");
+        assert!(o.status.success(), "{cmd:?}");
+        assert!(stdout(&o).contains("Usage"), "{cmd:?}");
+    }
+}
+
+#[test]
+fn scrub_masks_the_shipped_sample() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.txt");
+    let o = run(&["scrub", sample], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for leaked in [
+        "4111 1111 1111 1111",
+        "jane.doe@example.co.uk",
+        "+44 20 7946 0958",
+        "GB82 WEST",
+        "536-90-4399",
+        "AKIAIOSFODNN7EXAMPLE",
+        "192.168.10.24",
+    ] {
+        assert!(!out.contains(leaked), "{leaked} leaked:\n{out}");
+    }
+    // Look-alikes stay readable.
+    assert!(out.contains("#88231") && out.contains("2.4.1"), "{out}");
+}
+
+#[test]
+fn scrub_reads_stdin_and_dash() {
+    for args in [vec!["scrub"], vec!["scrub", "-"]] {
+        let o = run(&args, b"write to ann@example.org");
+        assert_eq!(stdout(&o), "write to <EMAIL>");
+    }
+}
+
+#[test]
+fn scrub_operator_flag_and_json_items() {
+    let o = run(
+        &["scrub", "--operator", "pseudonym", "--json"],
+        b"ann@x.org, bob@y.org, ann@x.org",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["text"], "<EMAIL_1>, <EMAIL_2>, <EMAIL_1>");
+    assert_eq!(v["items"].as_array().expect("items").len(), 3);
+    assert!(
+        !stdout(&o).contains("ann@x.org"),
+        "originals must not be printed unless asked"
+    );
+    let o = run(&["scrub", "--json", "--show-originals"], b"ann@x.org");
+    assert!(stdout(&o).contains("\"original\": \"ann@x.org\""));
+}
+
+#[test]
+fn hash_needs_a_key_unless_insecure_is_explicit() {
+    let o = bin()
+        .args(["scrub", "--operator", "hash"])
+        .env_remove("ANONYMIST_HASH_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ANONYMIST_HASH_KEY"));
+    let with_key = bin()
+        .args(["scrub", "--operator", "hash"])
+        .env("ANONYMIST_HASH_KEY", "k1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(with_key.status.success());
+    let o = run(
+        &["scrub", "--operator", "hash", "--insecure-unkeyed-hash"],
+        b"ann@x.org",
+    );
+    assert_eq!(stdout(&o).len(), 64);
+}
+
+#[test]
+fn analyze_jsonl_uses_code_points_and_keeps_ids() {
+    let input = "{\"id\": 7, \"text\": \"é 漢字 👋 ann@x.org\"}\n{\"id\": \"b\", \"text\": \"nothing\"}\n\n{\"text\": \"no id ann@x.org\"}\n";
+    let o = run(&["analyze", "--jsonl"], input.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], 7);
+    let span = &lines[0]["spans"][0];
+    let text: Vec<char> = "é 漢字 👋 ann@x.org".chars().collect();
+    let (s, e) = (
+        span["start"].as_u64().expect("start") as usize,
+        span["end"].as_u64().expect("end") as usize,
+    );
+    assert_eq!(text[s..e].iter().collect::<String>(), "ann@x.org");
+    assert_eq!(span["entity"], "EMAIL");
+    assert_eq!(lines[1]["id"], "b");
+    assert_eq!(lines[1]["spans"].as_array().expect("spans").len(), 0);
+    assert!(lines[2].get("id").is_none());
+}
+
+#[test]
+fn analyze_plain_prints_json_spans_without_values() {
+    let o = run(&["analyze"], b"call +33 6 12 34 56 78");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v[0]["entity"], "PHONE");
+    assert!(v[0].get("text").is_none());
+    let o = run(&["analyze", "--with-text"], b"call +33 6 12 34 56 78");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v[0]["text"], "+33 6 12 34 56 78");
+}
+
+#[test]
+fn entities_and_threshold_flags() {
+    let o = run(
+        &["scrub", "--entities", "EMAIL"],
+        b"ann@x.org 4111 1111 1111 1111",
+    );
+    assert_eq!(stdout(&o), "<EMAIL> 4111 1111 1111 1111");
+    let o = run(&["scrub", "--entities", "NOT_A_THING"], b"x");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("NOT_A_THING"));
+    let o = run(&["scrub", "--threshold", "2"], b"x");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_is_an_error_naming_the_offset_or_lossy() {
+    let o = run(&["scrub"], b"ann@x.org \xff\xfe tail");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("offset 10"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "nothing is printed on error");
+    let o = run(&["scrub", "--lossy"], b"ann@x.org \xff tail");
+    assert_eq!(stdout(&o), "<EMAIL> \u{fffd} tail");
+}
+
+#[test]
+fn empty_input_works() {
+    let o = run(&["scrub"], b"");
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "");
+    let o = run(&["analyze", "--jsonl"], b"");
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn malformed_jsonl_names_the_line_without_content() {
+    let o = run(
+        &["analyze", "--jsonl"],
+        b"{\"text\": \"ok\"}\n{\"text\": \"Jane Roe\", \n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("line 2"), "{err}");
+    assert!(!err.contains("Jane"), "{err}");
+    let o = run(&["analyze", "--jsonl"], b"[1, 2]\n");
+    assert!(stderr(&o).contains("line 1"));
+    let o = run(
+        &["analyze", "--jsonl", "--max-line-bytes", "10"],
+        b"{\"text\": \"a long line here\"}\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("longer than 10 bytes"));
+}
+
+#[test]
+fn broken_policy_names_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "threshold = 0.5\n[entity.EMAIL]\noperator = { type = \"mask\", masking_char = }\n",
+    )
+    .expect("write");
+    let o = run(&["scrub", "--policy", path.to_str().expect("path")], b"x");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+    let o = run(&["scrub", "--policy", "/nonexistent/p.toml"], b"x");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read policy file"));
+}
+
+#[test]
+fn policy_file_drives_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        r#"
+[entity.CREDIT_CARD]
+operator = { type = "mask", masking_char = "*", chars_to_mask = 15 }
+[[deny_lists]]
+entity = "CODENAME"
+terms = ["blue harbor"]
+"#,
+    )
+    .expect("write");
+    let o = run(
+        &["scrub", "--policy", path.to_str().expect("path")],
+        b"Blue Harbor card 4111 1111 1111 1111",
+    );
+    assert_eq!(stdout(&o), "<CODENAME> card ***************1111");
+}
+
+#[test]
+fn a_large_single_line_runs() {
+    // 8 MB on one line with PII every ~4 KB: linear work, checked by count.
+    let chunk = format!("{} ann@x.org ", "lorem ipsum dolor sit amet ".repeat(150));
+    let n = 8 * 1024 * 1024 / chunk.len();
+    let text = chunk.repeat(n);
+    let o = run(&["scrub"], text.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches("<EMAIL>").count(), n);
+}
