@@ -10,9 +10,11 @@
 //! | `keep` | unchanged, but reported |
 
 mod operators;
+mod restore;
 mod vault;
 
 pub use operators::{HashKey, Operator};
+pub use restore::{Escape, Restorer, StreamRestorer};
 pub use vault::Vault;
 
 use crate::span::{Entity, Span};

@@ -32,6 +32,11 @@ impl Vault {
         tag
     }
 
+    /// The entity names this vault has issued tags for.
+    pub fn entity_names(&self) -> impl Iterator<Item = &str> {
+        self.counters.keys().map(Entity::as_str)
+    }
+
     /// Number of distinct values held.
     pub fn len(&self) -> usize {
         self.by_tag.len()
