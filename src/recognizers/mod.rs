@@ -200,16 +200,22 @@ impl PatternRecognizer {
         let hay = &text[..to];
         let mut pos = from;
         while pos <= hay.len() {
-            let Some(caps) = self.regex.captures_at(hay, pos) else {
-                break;
-            };
-            let whole = caps.get(0).expect("group 0 always matches");
-            // The value is the first participating group from `self.group` on
-            // (alternatives of one pattern may capture in different groups).
-            let value = if self.group == 0 {
-                Some(whole)
+            // `find_at` runs the DFA only; capture groups cost a slower engine
+            // and are resolved only for recognizers that need them.
+            let (whole, value) = if self.group == 0 {
+                let Some(m) = self.regex.find_at(hay, pos) else {
+                    break;
+                };
+                (m, Some(m))
             } else {
-                (self.group..caps.len()).find_map(|g| caps.get(g))
+                let Some(caps) = self.regex.captures_at(hay, pos) else {
+                    break;
+                };
+                let whole = caps.get(0).expect("group 0 always matches");
+                // The value is the first participating group from `self.group`
+                // on (alternatives of one pattern may capture in different
+                // groups).
+                (whole, (self.group..caps.len()).find_map(|g| caps.get(g)))
             };
             let Some(m) = value else {
                 pos = next_char(text, whole.start());

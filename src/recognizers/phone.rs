@@ -75,7 +75,7 @@ fn looks_like_date(value: &str) -> bool {
 
 /// A region to try national numbers against, and whether such numbers must
 /// be written with the trunk prefix `0`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct NationalRegion {
     id: Id,
     /// libphonenumber accepts a national number without its trunk prefix
@@ -83,15 +83,42 @@ struct NationalRegion {
     /// `0` (GB, FR, DE, NL...) almost any 7-11 digit run would pass. People
     /// write national numbers there with the `0`, so it is required.
     needs_zero: bool,
+    /// The trunk prefix when it is a single digit (`0`, or `1` in NANP).
+    trunk: Option<u8>,
+    /// Lengths a national significant number may have here (metadata).
+    lengths: Vec<u16>,
 }
 
 impl NationalRegion {
     fn new(id: Id) -> Self {
-        let needs_zero = phonenumber::metadata::DATABASE
-            .by_id(id.as_ref())
-            .and_then(|m| m.national_prefix())
-            == Some("0");
-        NationalRegion { id, needs_zero }
+        let meta = phonenumber::metadata::DATABASE.by_id(id.as_ref());
+        let prefix = meta.and_then(|m| m.national_prefix());
+        let trunk = prefix
+            .filter(|p| p.len() == 1)
+            .and_then(|p| p.bytes().next());
+        let lengths = meta
+            .map(|m| m.descriptors().general().possible_length().to_vec())
+            .unwrap_or_default();
+        NationalRegion {
+            id,
+            needs_zero: prefix == Some("0"),
+            trunk,
+            lengths,
+        }
+    }
+
+    /// Whether `digits` (the candidate's digits) can be a national number
+    /// here: the trunk zero where required, and a possible length. A cheap
+    /// test that spares most calls into the crate, whose parser is costly.
+    fn plausible(&self, digits: &[u8]) -> bool {
+        let Some(&first) = digits.first() else {
+            return false;
+        };
+        if self.needs_zero && first != b'0' {
+            return false;
+        }
+        let fits = |n: usize| self.lengths.is_empty() || self.lengths.contains(&(n as u16));
+        fits(digits.len()) || (self.trunk == Some(first) && fits(digits.len() - 1))
     }
 }
 
@@ -126,9 +153,9 @@ fn phone_check(value: &str, regions: &[NationalRegion]) -> Check {
         };
         phonenumber::parse(None, &normalized).is_ok_and(|n| phonenumber::is_valid(&n))
     } else {
-        let leading_zero = value.bytes().find(u8::is_ascii_digit) == Some(b'0');
+        let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).collect();
         regions.iter().any(|r| {
-            (leading_zero || !r.needs_zero)
+            r.plausible(&digits)
                 && phonenumber::parse(Some(r.id), value).is_ok_and(|n| phonenumber::is_valid(&n))
         })
     };
