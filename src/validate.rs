@@ -110,6 +110,8 @@ fn iban_length(country: &str) -> Option<usize> {
         "IE" => 22,
         "IL" => 23,
         "IQ" => 23,
+        // Iran uses IBANs nationally; it is not in the SWIFT registry.
+        "IR" => 26,
         "IS" => 26,
         "IT" => 27,
         "JO" => 30,
@@ -343,14 +345,18 @@ pub fn de_tax_id_valid(s: &str) -> bool {
 
 const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 
-/// Spanish DNI (8 digits + letter) and NIE (X/Y/Z + 7 digits + letter): the
-/// letter is `TRWAGMYFPDXBNJZSQVHLCKE[n mod 23]`.
+/// Spanish DNI (8 digits + letter; 7 digits when the leading zero is left
+/// out) and NIE (X/Y/Z + 7 digits + letter): the letter is
+/// `TRWAGMYFPDXBNJZSQVHLCKE[n mod 23]`.
 pub fn es_dni_nie_valid(s: &str) -> bool {
-    let c: Vec<u8> = s
+    let mut c: Vec<u8> = s
         .bytes()
         .filter(|b| !matches!(b, b' ' | b'-' | b'.'))
         .map(|b| b.to_ascii_uppercase())
         .collect();
+    if c.len() == 8 && c[0].is_ascii_digit() {
+        c.insert(0, b'0');
+    }
     if c.len() != 9 {
         return false;
     }
@@ -548,6 +554,8 @@ mod tests {
         assert!(es_dni_nie_valid("X1234567L"));
         assert!(es_dni_nie_valid("Y-1234567-X"));
         assert!(!es_dni_nie_valid("12345678A"));
+        assert!(es_dni_nie_valid("1111111-G"));
+        assert!(!es_dni_nie_valid("1111111-H"));
     }
 
     #[test]

@@ -39,18 +39,32 @@ impl<'v> Restorer<'v> {
         let pattern = (!names.is_empty()).then(|| {
             let alts: Vec<String> = names
                 .iter()
-                .map(|n| n.split('_').map(regex::escape).collect::<Vec<_>>().join("[_ -]"))
+                .map(|n| {
+                    n.split('_')
+                        .map(regex::escape)
+                        .collect::<Vec<_>>()
+                        .join("[_ -]")
+                })
                 .collect();
             // open? space? NAME sep? DIGITS space? close?
-            Regex::new(&format!(r"(?i)([<\[]\s?)?({})[_ -]?([0-9]+)(\s?[>\]])?", alts.join("|")))
-                .expect("placeholder pattern is valid")
+            Regex::new(&format!(
+                r"(?i)([<\[]\s?)?({})[_ -]?([0-9]+)(\s?[>\]])?",
+                alts.join("|")
+            ))
+            .expect("placeholder pattern is valid")
         });
-        Restorer { vault, names, pattern }
+        Restorer {
+            vault,
+            names,
+            pattern,
+        }
     }
 
     /// `text` with every recognized placeholder replaced by its original.
     pub fn restore(&self, text: &str, escape: Escape) -> String {
-        let Some(re) = &self.pattern else { return text.to_string() };
+        let Some(re) = &self.pattern else {
+            return text.to_string();
+        };
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for caps in re.captures_iter(text) {
@@ -58,11 +72,21 @@ impl<'v> Restorer<'v> {
             // A bare name must start a word ("XPERSON_1" is not a tag) and the
             // number must end one ("PERSON_1x").
             let opened = caps.get(1).is_some();
-            let before_ok = opened || text[..m.start()].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-            let after_ok = caps.get(4).is_some() || text[m.end()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            let before_ok = opened
+                || text[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+            let after_ok = caps.get(4).is_some()
+                || text[m.end()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
             let name = caps[2].to_ascii_uppercase().replace([' ', '-'], "_");
             let tag = format!("<{}_{}>", name, &caps[3]);
-            let Some(original) = self.vault.original(&tag).filter(|_| before_ok && after_ok) else { continue };
+            let Some(original) = self.vault.original(&tag).filter(|_| before_ok && after_ok) else {
+                continue;
+            };
             // Keep an unmatched bracket: "(<PERSON_1)" -> "(Ann" is fine,
             // but a lone closing bracket without an opening one stays.
             let (start, end) = match (caps.get(1), caps.get(4)) {
@@ -141,7 +165,11 @@ fn prefix_match_name(t: &str, name: &str) -> (usize, bool) {
     let nb = name.as_bytes();
     let mut i = 0;
     while i < tb.len() && i < nb.len() {
-        let ok = if nb[i] == b'_' { matches!(tb[i], b'_' | b' ' | b'-') } else { tb[i].eq_ignore_ascii_case(&nb[i]) };
+        let ok = if nb[i] == b'_' {
+            matches!(tb[i], b'_' | b' ' | b'-')
+        } else {
+            tb[i].eq_ignore_ascii_case(&nb[i])
+        };
         if !ok {
             return (i, false);
         }
@@ -203,7 +231,11 @@ impl<'v> StreamRestorer<'v> {
             let at = from + i;
             let starts = c == '<'
                 || c == '['
-                || (c.is_ascii_alphabetic() && p[..at].chars().next_back().is_none_or(|b| !b.is_alphanumeric()));
+                || (c.is_ascii_alphabetic()
+                    && p[..at]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|b| !b.is_alphanumeric()));
             if starts && self.restorer.could_grow(&p[at..]) {
                 return at;
             }
@@ -241,7 +273,10 @@ mod tests {
             ("Hi Person 1's car", "Hi Ann Lee's car"),
             ("card <CREDIT CARD_1>", "card 4111 1111 1111 1111"),
             ("card credit-card-1", "card 4111 1111 1111 1111"),
-            ("<PERSON_99> XPERSON_1 PERSON_1x", "<PERSON_99> XPERSON_1 PERSON_1x"),
+            (
+                "<PERSON_99> XPERSON_1 PERSON_1x",
+                "<PERSON_99> XPERSON_1 PERSON_1x",
+            ),
         ] {
             assert_eq!(r.restore(input, Escape::None), want, "{input}");
         }

@@ -94,6 +94,35 @@ mod tests {
     }
 
     #[test]
+    fn finds_cards_side_by_side_in_mixed_formats() {
+        // The first regex match runs into the second card; after shrinking it
+        // to the first card, the scan resumes right after that card.
+        assert_eq!(
+            find(
+                &Entity::CREDIT_CARD,
+                "4012888888881881 4012-8888-8888-1881 4012 8888 8888 1881"
+            ),
+            vec![
+                "4012888888881881",
+                "4012-8888-8888-1881",
+                "4012 8888 8888 1881"
+            ]
+        );
+    }
+
+    #[test]
+    fn amounts_timestamps_and_ids_are_not_cards() {
+        for text in [
+            "total 4,111,111,111,111.11 EUR",
+            "ts 1700000000123456",
+            "invoice INV-4111-1111-1111-1111-9",
+            "tel 4111 1111 11",
+        ] {
+            assert!(find(&Entity::CREDIT_CARD, text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
     fn rejects_luhn_failures_and_other_numbers() {
         for text in [
             "4111 1111 1111 1112",

@@ -27,7 +27,11 @@ fn email_check(value: &str) -> Check {
         return Check::Reject;
     }
     let tld = labels[labels.len() - 1];
-    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+    // An internationalized TLD is written in punycode: "xn--p1ai".
+    let punycode = tld.len() > 4
+        && tld[..4].eq_ignore_ascii_case("xn--")
+        && tld[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if !punycode && (tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic())) {
         return Check::Reject;
     }
     Check::Valid
@@ -37,7 +41,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     vec![PatternRecognizer::builtin(
         "email",
         Entity::EMAIL,
-        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}",
+        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[Xx][Nn]--[A-Za-z0-9]{1,59}|[A-Za-z]{2,24})",
         0.5,
         1.0,
         Some(email_check),
@@ -68,6 +72,18 @@ mod tests {
     }
 
     #[test]
+    fn finds_addresses_with_punycode_domains_and_tlds() {
+        assert_eq!(
+            find(&Entity::EMAIL, "to a@xn--d1acufc.xn--p1ai now"),
+            vec!["a@xn--d1acufc.xn--p1ai"]
+        );
+        assert_eq!(
+            find(&Entity::EMAIL, "user@xn--80ak6aa92e.com"),
+            vec!["user@xn--80ak6aa92e.com"]
+        );
+    }
+
+    #[test]
     fn rejects_near_misses() {
         for text in [
             "user@localhost",
@@ -76,6 +92,9 @@ mod tests {
             "name@@example.com",
             "a@b.c",
             "version 1.2@3.4",
+            "see @user.name on chat",
+            "pkg@1.2.3",
+            "a@xn--.com",
         ] {
             assert!(find(&Entity::EMAIL, text).is_empty(), "{text}");
         }

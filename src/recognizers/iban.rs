@@ -7,6 +7,13 @@ use crate::span::Entity;
 use crate::validate::iban_valid;
 
 fn iban_check(value: &str) -> Check {
+    // Letters are all upper case or all lower case: "LV80 bANK ..." mixes
+    // them, which no bank prints and which random text often does.
+    let upper = value.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = value.bytes().any(|b| b.is_ascii_lowercase());
+    if upper && lower {
+        return Check::Reject;
+    }
     // Grouped IBANs use one separator kind, in groups of four.
     let sep = value.bytes().find(|b| matches!(b, b' ' | b'-'));
     if let Some(sep) = sep {
@@ -80,6 +87,9 @@ mod tests {
             "GB82 WEST 1234 5698 7654 3",
             "XX82WEST12345698765432",
             "GB82 WES T123 4569 8765 432",
+            "LV80 bANK 0000 4351 9500 1",
+            "Gb82 west 1234 5698 7654 32",
+            "ISBN 978-3-16-148410-0",
         ] {
             assert!(find(&Entity::IBAN, text).is_empty(), "{text}");
         }

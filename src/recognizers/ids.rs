@@ -123,7 +123,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
         PatternRecognizer::builtin(
             "es_dni",
             Entity::ES_NIF,
-            r"[0-9]{8}[- ]?[A-Za-z]",
+            r"[0-9]{7,8}[- ]?[A-Za-z]",
             0.0,
             0.85,
             Some(es_check),
@@ -230,6 +230,11 @@ mod tests {
         );
         assert_eq!(find(&Entity::ES_NIF, "DNI 12345678Z"), vec!["12345678Z"]);
         assert!(find(&Entity::ES_NIF, "DNI 12345678A").is_empty());
+        // A DNI below 10 million is often written without its leading zero.
+        assert_eq!(find(&Entity::ES_NIF, "DNI 1111111-G"), vec!["1111111-G"]);
+        assert_eq!(find(&Entity::ES_NIF, "01111111G"), vec!["01111111G"]);
+        assert!(find(&Entity::ES_NIF, "1111111H").is_empty());
+        assert!(find(&Entity::ES_NIF, "size 1234567x").is_empty());
         assert_eq!(find(&Entity::ES_NIE, "NIE X1234567L"), vec!["X1234567L"]);
         assert_eq!(
             find(&Entity::IT_FISCAL_CODE, "CF: RSSMRA85T10A562S"),

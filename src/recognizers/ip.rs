@@ -6,24 +6,46 @@ use crate::span::Entity;
 use crate::validate::mac_valid;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// Splits a CIDR prefix length off an address (`10.0.0.0/8`).
+fn split_prefix(value: &str) -> (&str, Option<u32>) {
+    match value.split_once('/') {
+        Some((addr, len)) => (addr, Some(len.parse().unwrap_or(u32::MAX))),
+        None => (value, None),
+    }
+}
+
 fn ipv4_check(value: &str) -> Check {
+    // "3.10.2.1-beta": a pre-release tag marks a version string.
+    if value.contains('-') {
+        return Check::Reject;
+    }
+    let (addr, prefix) = split_prefix(value);
+    if prefix.is_some_and(|p| p > 32) {
+        // The scan retries without the suffix ("1.2.3.4/33" is still an IP).
+        return Check::Reject;
+    }
     // std rejects octets over 255 and leading zeros ("01.02.03.04").
-    match value.parse::<Ipv4Addr>() {
+    match addr.parse::<Ipv4Addr>() {
         Ok(_) => Check::Valid,
         Err(_) => Check::Reject,
     }
 }
 
 fn ipv6_check(value: &str) -> Check {
+    let (addr, prefix) = split_prefix(value);
+    if prefix.is_some_and(|p| p > 128) {
+        return Check::Reject;
+    }
+    // A zone index ("fe80::1%eth0") names the interface; it is part of the
+    // written address.
+    let addr = addr.split_once('%').map_or(addr, |(a, _)| a);
     // Words of hex letters joined by "::" ("Abc::add", a Rust path) parse as
     // IPv6; real addresses in text nearly always carry a decimal digit.
-    if !value.bytes().any(|b| b.is_ascii_digit())
-        || value.starts_with(":::")
-        || value.ends_with(":::")
+    if !addr.bytes().any(|b| b.is_ascii_digit()) || addr.starts_with(":::") || addr.ends_with(":::")
     {
         return Check::Reject;
     }
-    match value.parse::<Ipv6Addr>() {
+    match addr.parse::<Ipv6Addr>() {
         Ok(a) if !a.is_unspecified() => Check::Valid,
         _ => Check::Reject,
     }
@@ -42,26 +64,27 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
         PatternRecognizer::builtin(
             "ipv4",
             Entity::IP_ADDRESS,
-            r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}",
+            r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:/[0-9]{1,3})?(?:-[A-Za-z][A-Za-z0-9]*)?",
             0.0,
             0.95,
             Some(ipv4_check),
             &["ip", "address", "host", "server", "client", "adresse"],
             Boundary::Number,
             Anchor::Digits,
-        ),
+        )
+        .shrink(b"/"),
         PatternRecognizer::builtin(
             "ipv6",
             Entity::IP_ADDRESS,
-            r"[0-9A-Fa-f:]{2,39}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
+            r"(?:[0-9A-Fa-f:]{2,39}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:%[0-9A-Za-z_]{1,32})?(?:/[0-9]{1,3})?",
             0.0,
             0.95,
             Some(ipv6_check),
             &["ip", "ipv6", "address", "host"],
-            Boundary::Word,
+            Boundary::Address,
             Anchor::Digits,
         )
-        .shrink(b":"),
+        .shrink(b":%/"),
         PatternRecognizer::builtin(
             "mac_address",
             Entity::MAC_ADDRESS,
@@ -70,8 +93,9 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             0.9,
             Some(mac_check),
             &["mac", "ether", "hwaddr", "bssid", "device"],
-            Boundary::Word,
-            Anchor::Digits,
+            Boundary::Address,
+            // Not digit-anchored: "AA:BB:CC:DD:EE:FF" has no decimal digit.
+            Anchor::Full,
         ),
     ]
 }
@@ -114,6 +138,44 @@ mod tests {
     }
 
     #[test]
+    fn cidr_prefix_and_zone_index_belong_to_the_address() {
+        for (text, want) in [
+            ("Route is 10.0.0.0/8.", "10.0.0.0/8"),
+            ("Use 2001:db8::/32.", "2001:db8::/32"),
+            ("fe80::1%eth0/64", "fe80::1%eth0/64"),
+            ("gw fe80::1%eth0 up", "fe80::1%eth0"),
+            // An impossible prefix length is left out, the address kept.
+            ("10.0.0.0/123", "10.0.0.0"),
+            ("2001:db8::/9999", "2001:db8::"),
+        ] {
+            assert_eq!(find(&Entity::IP_ADDRESS, text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn pieces_of_malformed_ipv6_are_not_reported() {
+        for text in [
+            "2001::db8::1",
+            "2001::25de::cade",
+            "12345:db8::1",
+            "text2001:db8::1",
+            "::ffff:192.168.1",
+            "2001:db8:85a3:0:0:8a2e:370:7334:1",
+        ] {
+            assert!(
+                find(&Entity::IP_ADDRESS, text).is_empty(),
+                "{text}: {:?}",
+                find(&Entity::IP_ADDRESS, text)
+            );
+        }
+        // The IPv4 tail of a malformed IPv6 prefix is still an address.
+        assert_eq!(
+            find(&Entity::IP_ADDRESS, "foo2001:db8::10.0.0.1"),
+            vec!["10.0.0.1"]
+        );
+    }
+
+    #[test]
     fn rejects_versions_times_and_paths() {
         for text in [
             "version 1.2.3.4.5",
@@ -123,6 +185,9 @@ mod tests {
             "Abc::add",
             "1.2.3",
             "01.02.03.04",
+            "3.10.2.1-beta",
+            "v1.2.3.4",
+            "took 1.234.567.890 ns",
         ] {
             assert!(find(&Entity::IP_ADDRESS, text).is_empty(), "{text}");
         }
@@ -139,5 +204,22 @@ mod tests {
             vec!["0a1b.2c3d.4e5f"]
         );
         assert!(find(&Entity::MAC_ADDRESS, "3c:22:fb:0a:1b").is_empty());
+        // All-letter hex groups carry no decimal digit.
+        assert_eq!(
+            find(&Entity::MAC_ADDRESS, "Device MAC: AA:BB:CC:DD:EE:FA"),
+            vec!["AA:BB:CC:DD:EE:FA"]
+        );
+        assert_eq!(
+            find(&Entity::MAC_ADDRESS, "is aabb.ccdd.eeaf"),
+            vec!["aabb.ccdd.eeaf"]
+        );
+        for near in [
+            "12:30:45:10:20:30.5",
+            "ab:cd:ef:01:23",
+            "10:2F:33-AC-29-C3",
+            "de:ad:be:ef",
+        ] {
+            assert!(find(&Entity::MAC_ADDRESS, near).is_empty(), "{near}");
+        }
     }
 }

@@ -66,12 +66,18 @@ pub enum Boundary {
     Number,
     /// As [`Boundary::Number`], and the match may not start right after a
     /// digit and a group separator (`415 ` + match): it would be the tail of
-    /// a longer grouped number.
+    /// a longer grouped number; nor right after a `+` (the tail of an
+    /// international number that failed validation).
     GroupedNumber,
     /// As [`Boundary::Word`], and no `@ . - / :` before or `@` after: a host
     /// name that is part of an e-mail address, a URL or a longer name is not
     /// reported on its own.
     Host,
+    /// As [`Boundary::Word`], and no `:` or `.` joining the match to more of
+    /// an address: not `:` right before, not `:`+hex or `:`+`:` or `.`+digit
+    /// right after. A valid-looking piece of a malformed IPv6 address
+    /// (`2001::db8::1`, `12345:db8::1`) is not reported.
+    Address,
     /// Anything may touch the match.
     None,
 }
@@ -200,16 +206,22 @@ impl PatternRecognizer {
         let hay = &text[..to];
         let mut pos = from;
         while pos <= hay.len() {
-            let Some(caps) = self.regex.captures_at(hay, pos) else {
-                break;
-            };
-            let whole = caps.get(0).expect("group 0 always matches");
-            // The value is the first participating group from `self.group` on
-            // (alternatives of one pattern may capture in different groups).
-            let value = if self.group == 0 {
-                Some(whole)
+            // `find_at` runs the DFA only; capture groups cost a slower engine
+            // and are resolved only for recognizers that need them.
+            let (whole, value) = if self.group == 0 {
+                let Some(m) = self.regex.find_at(hay, pos) else {
+                    break;
+                };
+                (m, Some(m))
             } else {
-                (self.group..caps.len()).find_map(|g| caps.get(g))
+                let Some(caps) = self.regex.captures_at(hay, pos) else {
+                    break;
+                };
+                let whole = caps.get(0).expect("group 0 always matches");
+                // The value is the first participating group from `self.group`
+                // on (alternatives of one pattern may capture in different
+                // groups).
+                (whole, (self.group..caps.len()).find_map(|g| caps.get(g)))
             };
             let Some(m) = value else {
                 pos = next_char(text, whole.start());
@@ -220,12 +232,17 @@ impl PatternRecognizer {
                 .or_else(|| self.accept_prefix(text, m.start(), m.end()))
             {
                 Some(span) => {
-                    out.push(span);
-                    pos = if whole.end() > whole.start() {
+                    // A shrunk match ends before the regex match did: resume
+                    // at the span's end, so that a value right after it (the
+                    // second of two cards side by side) is still found.
+                    pos = if span.end < m.end() {
+                        span.end
+                    } else if whole.end() > whole.start() {
                         whole.end()
                     } else {
                         next_char(text, whole.end())
                     };
+                    out.push(span);
                 }
                 None => pos = next_char(text, whole.start()),
             }
@@ -239,7 +256,12 @@ impl PatternRecognizer {
         let b = text.as_bytes();
         (start + 1..end)
             .rev()
-            .filter(|&p| self.shrink.contains(&b[p]))
+            // A cut at a dash with a digit after it would split one dashed
+            // token ("4111-1111-1111-1111-9" is an id, not a card plus "9").
+            .filter(|&p| {
+                self.shrink.contains(&b[p])
+                    && !(b[p] == b'-' && b.get(p + 1).is_some_and(u8::is_ascii_digit))
+            })
             .find_map(|p| self.accept(text, start, p))
     }
 
@@ -298,12 +320,26 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 && !before.is_some_and(|c| matches!(c, '@' | '.' | '-' | '/' | ':'))
                 && after != Some('@')
         }
+        Boundary::Address => {
+            let b = text.as_bytes();
+            let after = |i: usize| b.get(end + i).copied();
+            let joined_after = match after(0) {
+                Some(b':') => after(1).is_some_and(|c| c.is_ascii_hexdigit() || c == b':'),
+                Some(b'.') => after(1).is_some_and(|c| c.is_ascii_digit()),
+                _ => false,
+            };
+            let joined_before = start > 0 && matches!(b[start - 1], b':' | b'.');
+            !joined_before && !joined_after && boundary_ok(Boundary::Word, text, start, end)
+        }
         Boundary::GroupedNumber => {
             let b = text.as_bytes();
             if start >= 2
                 && matches!(b[start - 1], b' ' | b'-' | b'.' | b'/')
                 && b[start - 2].is_ascii_digit()
             {
+                return false;
+            }
+            if start >= 1 && b[start - 1] == b'+' {
                 return false;
             }
             boundary_ok(Boundary::Number, text, start, end)

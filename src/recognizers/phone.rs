@@ -73,7 +73,56 @@ fn looks_like_date(value: &str) -> bool {
     })
 }
 
-fn phone_check(value: &str, regions: &[Id]) -> Check {
+/// A region to try national numbers against, and whether such numbers must
+/// be written with the trunk prefix `0`.
+#[derive(Clone, Debug)]
+struct NationalRegion {
+    id: Id,
+    /// libphonenumber accepts a national number without its trunk prefix
+    /// ("2476288" is a valid German number), so in regions whose prefix is
+    /// `0` (GB, FR, DE, NL...) almost any 7-11 digit run would pass. People
+    /// write national numbers there with the `0`, so it is required.
+    needs_zero: bool,
+    /// The trunk prefix when it is a single digit (`0`, or `1` in NANP).
+    trunk: Option<u8>,
+    /// Lengths a national significant number may have here (metadata).
+    lengths: Vec<u16>,
+}
+
+impl NationalRegion {
+    fn new(id: Id) -> Self {
+        let meta = phonenumber::metadata::DATABASE.by_id(id.as_ref());
+        let prefix = meta.and_then(|m| m.national_prefix());
+        let trunk = prefix
+            .filter(|p| p.len() == 1)
+            .and_then(|p| p.bytes().next());
+        let lengths = meta
+            .map(|m| m.descriptors().general().possible_length().to_vec())
+            .unwrap_or_default();
+        NationalRegion {
+            id,
+            needs_zero: prefix == Some("0"),
+            trunk,
+            lengths,
+        }
+    }
+
+    /// Whether `digits` (the candidate's digits) can be a national number
+    /// here: the trunk zero where required, and a possible length. A cheap
+    /// test that spares most calls into the crate, whose parser is costly.
+    fn plausible(&self, digits: &[u8]) -> bool {
+        let Some(&first) = digits.first() else {
+            return false;
+        };
+        if self.needs_zero && first != b'0' {
+            return false;
+        }
+        let fits = |n: usize| self.lengths.is_empty() || self.lengths.contains(&(n as u16));
+        fits(digits.len()) || (self.trunk == Some(first) && fits(digits.len() - 1))
+    }
+}
+
+fn phone_check(value: &str, regions: &[NationalRegion]) -> Check {
     let digits = value.bytes().filter(u8::is_ascii_digit).count();
     if !(7..=15).contains(&digits) || looks_like_date(value) {
         return Check::Reject;
@@ -113,9 +162,11 @@ fn phone_check(value: &str, regions: &[Id]) -> Check {
         };
         phonenumber::parse(None, &normalized).is_ok_and(|n| phonenumber::is_valid(&n))
     } else {
-        regions
-            .iter()
-            .any(|&r| phonenumber::parse(Some(r), value).is_ok_and(|n| phonenumber::is_valid(&n)))
+        let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).collect();
+        regions.iter().any(|r| {
+            r.plausible(&digits)
+                && phonenumber::parse(Some(r.id), value).is_ok_and(|n| phonenumber::is_valid(&n))
+        })
     };
     match (valid, formatted) {
         (false, _) => Check::Reject,
@@ -125,7 +176,7 @@ fn phone_check(value: &str, regions: &[Id]) -> Check {
 }
 
 pub(super) fn recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
-    let regions = regions.0.clone();
+    let regions: Vec<NationalRegion> = regions.0.iter().copied().map(NationalRegion::new).collect();
     vec![
         PatternRecognizer::builtin(
             "phone",
@@ -168,6 +219,52 @@ mod tests {
             ("+33612345678", "+33612345678"),
         ] {
             assert_eq!(find(&Entity::PHONE, text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_international_number_is_not_reparsed_as_national() {
+        // "+247 6288" is not a valid Ascension number; its tail "247 6288"
+        // must not then pass as a German number without its trunk prefix.
+        assert!(find(&Entity::PHONE, "call +247 6288 now").is_empty());
+        assert!(find(&Entity::PHONE, "call +32 1234567 now").is_empty());
+    }
+
+    #[test]
+    fn national_numbers_need_the_trunk_zero_where_the_region_uses_one() {
+        // Valid in DE only when read without its trunk prefix.
+        assert!(find(&Entity::PHONE, "phone: 532 123 45 67").is_empty());
+        assert!(find(&Entity::PHONE, "tel 13812345678").is_empty());
+        assert_eq!(
+            find(&Entity::PHONE, "Telefon 0532 1234567"),
+            vec!["0532 1234567"]
+        );
+        // US and ES numbers have no trunk zero.
+        assert_eq!(
+            find(&Entity::PHONE, "call 415-555-0132"),
+            vec!["415-555-0132"]
+        );
+        assert_eq!(
+            find(&Entity::PHONE, "llame al 612 34 56 78"),
+            vec!["612 34 56 78"]
+        );
+    }
+
+    #[test]
+    fn amounts_times_and_invoice_ids_are_not_phones() {
+        for text in [
+            "paid 1 234 567,89 EUR",
+            "took 12:30:45.123456",
+            "INV-2024-0012345",
+            "build 20240115.1234",
+            "ref 0800-123-4567",
+            "elapsed 1234567 ms",
+        ] {
+            assert!(
+                find(&Entity::PHONE, text).is_empty(),
+                "{text}: {:?}",
+                find(&Entity::PHONE, text)
+            );
         }
     }
 

@@ -1,0 +1,246 @@
+//! Throughput of the pattern pass (single-threaded), on generated text:
+//!
+//! - `prose_sparse`: ~1 MB of English-like prose with a PII item every ~2 KB;
+//! - `prose_dense`: the same prose with a PII item every ~100 bytes;
+//! - `log_10mb`: 10 MB of syslog/nginx-like lines (timestamps, IPs, user ids,
+//!   durations, some e-mails).
+//!
+//! Run: `cargo bench --bench patterns`. Figures: BENCHMARKS-patterns.md.
+
+use anonymist::Detector;
+use anonymist::recognizers::{PatternDetector, PhoneRegions, builtin_recognizers};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// xorshift64*: a seeded, dependency-free generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "he",
+    "this",
+    "are",
+    "or",
+    "his",
+    "from",
+    "at",
+    "which",
+    "but",
+    "have",
+    "an",
+    "had",
+    "they",
+    "you",
+    "were",
+    "their",
+    "one",
+    "all",
+    "we",
+    "can",
+    "her",
+    "has",
+    "there",
+    "been",
+    "if",
+    "more",
+    "when",
+    "will",
+    "would",
+    "who",
+    "so",
+    "no",
+    "customer",
+    "account",
+    "meeting",
+    "report",
+    "project",
+    "review",
+    "quarterly",
+    "numbers",
+    "team",
+    "office",
+    "request",
+    "delivery",
+    "schedule",
+    "contract",
+    "Monday",
+    "London",
+    "Paris",
+    "manager",
+    "support",
+    "payment",
+    "agreed",
+    "following",
+    "between",
+    "however",
+    "because",
+    "several",
+    "important",
+];
+
+/// One PII item (values are synthetic; cards and IBANs are test numbers).
+fn pii(rng: &mut Rng) -> String {
+    match rng.below(8) {
+        0 => format!("john.doe{}@example.com", rng.below(1000)),
+        1 => format!("+44 20 7946 {:04}", rng.below(10000)),
+        2 => "4111 1111 1111 1111".to_string(),
+        3 => "GB82 WEST 1234 5698 7654 32".to_string(),
+        4 => format!(
+            "10.{}.{}.{}",
+            rng.below(256),
+            rng.below(256),
+            rng.below(256)
+        ),
+        5 => "536-90-4399".to_string(),
+        6 => format!("https://www.example.org/u/{}", rng.below(100000)),
+        _ => format!("(415) 555-{:04}", rng.below(10000)),
+    }
+}
+
+/// English-like prose of about `len` bytes, with one PII item every `every`
+/// bytes on average, and the odd harmless number (years, counts).
+fn prose(seed: u64, len: usize, every: usize) -> String {
+    let mut rng = Rng(seed);
+    let mut s = String::with_capacity(len + 256);
+    let mut next_pii = every / 2;
+    while s.len() < len {
+        let sentence = 6 + rng.below(14);
+        for i in 0..sentence {
+            let w = rng.pick(WORDS);
+            if i == 0 {
+                let mut c = w.chars();
+                if let Some(f) = c.next() {
+                    s.extend(f.to_uppercase());
+                    s.push_str(c.as_str());
+                }
+            } else {
+                s.push_str(w);
+            }
+            s.push(' ');
+            if rng.below(40) == 0 {
+                s.push_str(&format!("{} ", 1990 + rng.below(40)));
+            }
+            if s.len() >= next_pii {
+                s.push_str(&pii(&mut rng));
+                s.push(' ');
+                next_pii = s.len() + every / 2 + rng.below(every);
+            }
+        }
+        s.pop();
+        s.push_str(". ");
+        if rng.below(6) == 0 {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Syslog / nginx-like lines, about `len` bytes.
+fn log(seed: u64, len: usize) -> String {
+    let mut rng = Rng(seed);
+    let mut s = String::with_capacity(len + 256);
+    let paths = [
+        "/api/v1/orders",
+        "/login",
+        "/static/app.js",
+        "/health",
+        "/api/v2/users",
+    ];
+    let hosts = ["web-01", "web-02", "db-01", "cache-03"];
+    while s.len() < len {
+        let (h, m, sec, ms) = (rng.below(24), rng.below(60), rng.below(60), rng.below(1000));
+        if rng.below(2) == 0 {
+            s.push_str(&format!(
+                "2024-03-{:02}T{h:02}:{m:02}:{sec:02}.{ms:03}Z {} sshd[{}]: Accepted publickey for user{} from 192.168.{}.{} port {} ssh2\n",
+                1 + rng.below(28),
+                rng.pick(&hosts),
+                1000 + rng.below(60000),
+                rng.below(5000),
+                rng.below(256),
+                rng.below(256),
+                1024 + rng.below(60000),
+            ));
+        } else {
+            let email = if rng.below(10) == 0 {
+                format!(" user={}@example.com", rng.pick(WORDS))
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "10.{}.{}.{} - - [12/Mar/2024:{h:02}:{m:02}:{sec:02} +0000] \"GET {}?id={} HTTP/1.1\" {} {} \"-\" \"Mozilla/5.0\" rt={}.{:03} uid={}{email}\n",
+                rng.below(256),
+                rng.below(256),
+                rng.below(256),
+                rng.pick(&paths),
+                rng.below(1_000_000),
+                [200, 200, 200, 301, 404, 500][rng.below(6)],
+                rng.below(100_000),
+                rng.below(3),
+                rng.below(1000),
+                rng.below(100_000),
+            ));
+        }
+    }
+    s
+}
+
+fn bench_patterns(c: &mut Criterion) {
+    let det = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+    let inputs = [
+        ("prose_sparse_1mb", prose(1, 1 << 20, 2048)),
+        ("prose_dense_1mb", prose(2, 1 << 20, 100)),
+        ("log_10mb", log(3, 10 << 20)),
+    ];
+    let mut group = c.benchmark_group("patterns");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    group.warm_up_time(Duration::from_secs(1));
+    for (name, text) in &inputs {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(*name, |b| {
+            let mut out = Vec::new();
+            b.iter(|| {
+                out.clear();
+                det.detect(black_box(text), &mut out)
+                    .expect("patterns never fail");
+                black_box(out.len())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_patterns);
+criterion_main!(benches);
