@@ -49,6 +49,9 @@ pub struct SharedArgs {
     /// Replace invalid UTF-8 bytes with U+FFFD instead of failing.
     #[arg(long, global = true)]
     pub lossy: bool,
+    /// Largest text analyzed in one piece, in bytes (larger input is refused, never passed on).
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_input_bytes: Option<usize>,
 }
 
 fn parse_threshold(s: &str) -> Result<f32, String> {
@@ -66,8 +69,46 @@ pub enum Command {
     Scrub(ScrubArgs),
     /// Print the PII spans found, as JSON (offsets in Unicode code points).
     Analyze(AnalyzeArgs),
-    /// List the entity types the engine reports, with how each is validated.
+    /// List the entity types the engine reports.
     Entities,
+    /// Run the HTTP service: Presidio-compatible /analyze, /anonymize,
+    /// /deanonymize, and a Mistral chat-completions proxy.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to bind (loopback by default).
+    #[arg(long, env = "ANONYMIST_HOST", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to bind (0 picks a free one; the address is printed on stdout).
+    #[arg(long, env = "ANONYMIST_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Base URL of the chat-completions upstream, e.g. https://api.mistral.ai
+    #[arg(long, env = "ANONYMIST_UPSTREAM", value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Environment variable holding the upstream API key (used when the client sends no Authorization).
+    #[arg(long, default_value = "MISTRAL_API_KEY", value_name = "VAR")]
+    pub upstream_key_env: String,
+    /// Upstream timeout in seconds (whole answer; for streams, between reads).
+    #[arg(long, env = "ANONYMIST_UPSTREAM_TIMEOUT", default_value_t = 120)]
+    pub upstream_timeout: u64,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "ANONYMIST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// How long a conversation's pseudonym mapping lives after its last use, in seconds.
+    #[arg(long, env = "ANONYMIST_CONVERSATION_TTL", default_value_t = 3600)]
+    pub conversation_ttl: u64,
+    /// Most conversations kept (least recently used ones are dropped first).
+    #[arg(long, env = "ANONYMIST_MAX_CONVERSATIONS", default_value_t = 10_000)]
+    pub max_conversations: usize,
+    /// Persist conversation mappings to this file, encrypted (ChaCha20-Poly1305) with the
+    /// 32-byte key in ANONYMIST_VAULT_KEY (64 hex digits or base64).
+    #[arg(long, env = "ANONYMIST_VAULT_FILE", value_name = "FILE")]
+    pub vault_file: Option<PathBuf>,
+    /// Allow the hash operator without ANONYMIST_HASH_KEY (plain SHA-256, reversible by dictionary).
+    #[arg(long)]
+    pub insecure_unkeyed_hash: bool,
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +191,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scrub(a) => scrub(&cli.shared, a),
         Command::Analyze(a) => analyze(&cli.shared, a),
         Command::Entities => entities(&cli.shared),
+        Command::Serve(a) => serve(&cli.shared, a),
     }
 }
 
@@ -166,6 +208,9 @@ fn build_engine(
     }
     if let Some(t) = shared.threshold {
         b = b.threshold(t);
+    }
+    if let Some(n) = shared.max_input_bytes {
+        b = b.max_input_bytes(n);
     }
     Ok(configure(b).build()?)
 }
@@ -414,6 +459,57 @@ fn entities(shared: &SharedArgs) -> Result<(), CliError> {
         writeln!(w, "{e}").map_err(write_err)?;
     }
     w.flush().map_err(write_err)
+}
+
+fn serve(shared: &SharedArgs, a: &ServeArgs) -> Result<(), CliError> {
+    use crate::server::{
+        ServeConfig, build_state, conversations::StoreConfig, conversations::parse_key, serve,
+        shutdown_signal,
+    };
+    let engine = std::sync::Arc::new(build_engine(shared, |b| b)?);
+    let persist = match &a.vault_file {
+        None => None,
+        Some(path) => {
+            let key = std::env::var("ANONYMIST_VAULT_KEY")
+                .ok()
+                .and_then(|k| parse_key(&k))
+                .ok_or_else(|| CliError::input("--vault-file needs ANONYMIST_VAULT_KEY: 32 bytes as 64 hex digits or base64"))?;
+            Some((path.clone(), key))
+        }
+    };
+    let config = ServeConfig {
+        listen: std::net::SocketAddr::new(a.host, a.port),
+        upstream: a.upstream.clone(),
+        upstream_key: std::env::var(&a.upstream_key_env)
+            .ok()
+            .filter(|k| !k.is_empty()),
+        upstream_timeout: std::time::Duration::from_secs(a.upstream_timeout),
+        max_body_bytes: a.max_body_bytes,
+        store: StoreConfig {
+            ttl: std::time::Duration::from_secs(a.conversation_ttl),
+            max_conversations: a.max_conversations,
+            persist,
+        },
+        insecure_unkeyed_hash: a.insecure_unkeyed_hash,
+    };
+    let state = build_state(engine, config).map_err(|e| CliError::input(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::input(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(serve(
+            state,
+            |addr| {
+                // The address goes to stdout (one line) so scripts can read
+                // the port when --port 0 was given.
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "listening on http://{addr}");
+                let _ = out.flush();
+            },
+            shutdown_signal(),
+        ))
+        .map_err(|e| CliError::input(e.to_string()))
 }
 
 #[cfg(test)]

@@ -286,6 +286,23 @@ fn read_hash_key(policy: &Policy) -> Result<HashKey, EngineError> {
     }
 }
 
+/// Per-call settings on top of the engine's own (the server's Presidio
+/// requests carry them).
+#[derive(Default)]
+pub struct AnalyzeOptions {
+    /// Report only these entities (intersected with the engine's filter).
+    pub entities: Option<HashSet<Entity>>,
+    /// Score threshold for this call (replaces the default threshold; per-
+    /// entity thresholds of the policy still apply).
+    pub threshold: Option<f32>,
+    /// Values never reported in this call (case-insensitive, trimmed).
+    pub allow_values: Vec<String>,
+    /// Regexes: spans whose text matches one are not reported.
+    pub allow_patterns: Vec<Regex>,
+    /// Extra detectors for this call (ad-hoc recognizers).
+    pub detectors: Vec<Box<dyn Detector>>,
+}
+
 /// Detectors, filters and the anonymizer. `Send + Sync`: share one engine
 /// across threads; every call is independent (pseudonym scope is the
 /// [`Vault`] you pass).
@@ -326,26 +343,40 @@ impl Engine {
         self.detectors.iter().map(|d| d.name()).collect()
     }
 
-    fn wanted(&self, s: &Span, text: &str) -> bool {
+    fn wanted(&self, s: &Span, text: &str, opts: &AnalyzeOptions) -> bool {
         if self.disabled.contains(&s.entity)
             || self.only.as_ref().is_some_and(|o| !o.contains(&s.entity))
+            || opts
+                .entities
+                .as_ref()
+                .is_some_and(|o| !o.contains(&s.entity))
         {
             return false;
         }
-        if s.score
-            < *self
-                .thresholds
-                .get(&s.entity)
-                .unwrap_or(&self.default_threshold)
-        {
+        let threshold = self
+            .thresholds
+            .get(&s.entity)
+            .copied()
+            .or(opts.threshold)
+            .unwrap_or(self.default_threshold);
+        if s.score < threshold {
             return false;
         }
         let value = &text[s.start..s.end];
-        if !self.allow_values.is_empty() && self.allow_values.contains(&value.trim().to_lowercase())
+        let folded = value.trim().to_lowercase();
+        if self.allow_values.contains(&folded)
+            || opts
+                .allow_values
+                .iter()
+                .any(|v| v.trim().to_lowercase() == folded)
         {
             return false;
         }
-        !self.allow_patterns.iter().any(|p| p.is_match(value))
+        !self
+            .allow_patterns
+            .iter()
+            .chain(&opts.allow_patterns)
+            .any(|p| p.is_match(value))
     }
 
     /// Finds the PII in `text`: every detector runs, spans are filtered by
@@ -353,6 +384,15 @@ impl Engine {
     /// non-overlapping spans (byte offsets). Fails closed: if any detector
     /// fails, no spans are returned.
     pub fn analyze(&self, text: &str) -> Result<Vec<Span>, EngineError> {
+        self.analyze_with(text, &AnalyzeOptions::default())
+    }
+
+    /// [`Engine::analyze`] with per-call settings.
+    pub fn analyze_with(
+        &self,
+        text: &str,
+        opts: &AnalyzeOptions,
+    ) -> Result<Vec<Span>, EngineError> {
         if text.len() > self.max_input_bytes {
             return Err(DetectError::TooLarge {
                 len: text.len(),
@@ -361,10 +401,10 @@ impl Engine {
             .into());
         }
         let mut spans = Vec::new();
-        for d in &self.detectors {
+        for d in self.detectors.iter().chain(&opts.detectors) {
             d.detect(text, &mut spans)?;
         }
-        spans.retain(|s| self.wanted(s, text));
+        spans.retain(|s| self.wanted(s, text, opts));
         Ok(resolve(spans))
     }
 

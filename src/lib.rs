@@ -22,11 +22,12 @@ pub mod engine;
 pub mod offsets;
 pub mod policy;
 pub mod recognizers;
+pub mod server;
 pub mod span;
 pub mod validate;
 
 pub use anonymize::{Anonymized, Anonymizer, HashKey, Item, Operator, Vault};
 pub use detector::{DetectError, Detector};
-pub use engine::{Engine, EngineBuilder, EngineError};
+pub use engine::{AnalyzeOptions, Engine, EngineBuilder, EngineError};
 pub use policy::Policy;
 pub use span::{Entity, Source, Span, resolve};

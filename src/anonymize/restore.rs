@@ -13,6 +13,7 @@
 
 use super::vault::Vault;
 use regex::Regex;
+use std::collections::HashMap;
 
 /// How restored values are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,15 +26,18 @@ pub enum Escape {
 }
 
 /// Restores a vault's placeholders in text, tolerant of common mangling.
-pub struct Restorer<'v> {
-    vault: &'v Vault,
+/// Holds its own copy of the vault's tags, so it can outlive the vault
+/// (a streamed answer is restored after the request's vault is done).
+#[derive(Clone, Debug)]
+pub struct Restorer {
+    originals: HashMap<String, String>,
     /// Entity names the vault has tags for, longest first.
     names: Vec<String>,
     pattern: Option<Regex>,
 }
 
-impl<'v> Restorer<'v> {
-    pub fn new(vault: &'v Vault) -> Self {
+impl Restorer {
+    pub fn new(vault: &Vault) -> Self {
         let mut names: Vec<String> = vault.entity_names().map(str::to_string).collect();
         names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let pattern = (!names.is_empty()).then(|| {
@@ -54,7 +58,10 @@ impl<'v> Restorer<'v> {
             .expect("placeholder pattern is valid")
         });
         Restorer {
-            vault,
+            originals: vault
+                .tags()
+                .map(|(t, o)| (t.to_string(), o.to_string()))
+                .collect(),
             names,
             pattern,
         }
@@ -84,7 +91,12 @@ impl<'v> Restorer<'v> {
                     .is_none_or(|c| !c.is_alphanumeric());
             let name = caps[2].to_ascii_uppercase().replace([' ', '-'], "_");
             let tag = format!("<{}_{}>", name, &caps[3]);
-            let Some(original) = self.vault.original(&tag).filter(|_| before_ok && after_ok) else {
+            let Some(original) = self
+                .originals
+                .get(&tag)
+                .map(String::as_str)
+                .filter(|_| before_ok && after_ok)
+            else {
                 continue;
             };
             // Keep an unmatched bracket: "(<PERSON_1)" -> "(Ann" is fine,
@@ -179,16 +191,16 @@ fn prefix_match_name(t: &str, name: &str) -> (usize, bool) {
 }
 
 /// Restores placeholders across the chunks of a streamed answer.
-pub struct StreamRestorer<'v> {
-    restorer: Restorer<'v>,
+#[derive(Clone, Debug)]
+pub struct StreamRestorer {
+    restorer: Restorer,
     escape: Escape,
     pending: String,
     max_hold: usize,
 }
 
-impl<'v> StreamRestorer<'v> {
-    pub fn new(vault: &'v Vault, escape: Escape) -> Self {
-        let restorer = Restorer::new(vault);
+impl StreamRestorer {
+    pub fn new(restorer: Restorer, escape: Escape) -> Self {
         let longest = restorer.names.first().map_or(0, String::len);
         StreamRestorer {
             restorer,
@@ -298,7 +310,7 @@ mod tests {
         let want = Restorer::new(&v).restore(text, Escape::None);
         // Every split point, and every chunk size.
         for size in 1..text.len() {
-            let mut s = StreamRestorer::new(&v, Escape::None);
+            let mut s = StreamRestorer::new(Restorer::new(&v), Escape::None);
             let mut out = String::new();
             let bytes = text.as_bytes();
             for chunk in bytes.chunks(size) {
@@ -312,7 +324,7 @@ mod tests {
     #[test]
     fn stream_holds_back_at_most_a_placeholder() {
         let v = vault();
-        let mut s = StreamRestorer::new(&v, Escape::None);
+        let mut s = StreamRestorer::new(Restorer::new(&v), Escape::None);
         assert_eq!(s.push("Hello there "), "Hello there ");
         assert_eq!(s.push("<PER"), "");
         assert_eq!(s.push("SON_1"), "");
@@ -326,7 +338,7 @@ mod tests {
     #[test]
     fn unfinished_placeholder_at_end_of_stream_is_flushed() {
         let v = vault();
-        let mut s = StreamRestorer::new(&v, Escape::None);
+        let mut s = StreamRestorer::new(Restorer::new(&v), Escape::None);
         assert_eq!(s.push("bye <PERS"), "bye ");
         assert_eq!(s.finish(), "<PERS");
     }

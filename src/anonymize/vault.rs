@@ -1,16 +1,59 @@
 //! The vault: pseudonyms and the way back to the originals.
 
 use crate::span::Entity;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Maps values to pseudonym tags (`<PERSON_1>`) and back. One vault is one
 /// scope: the same value gets the same tag within it, two values never share
 /// a tag, and nothing is shared between vaults.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(from = "VaultRepr", into = "VaultRepr")]
 pub struct Vault {
     by_value: HashMap<(Entity, String), String>,
     by_tag: HashMap<String, String>,
     counters: HashMap<Entity, usize>,
+}
+
+/// Debug output names the tags but never the values.
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("values", &self.by_tag.len())
+            .finish()
+    }
+}
+
+/// The serialized form: `(entity, value, tag)` triples and the counters.
+#[derive(Serialize, Deserialize)]
+struct VaultRepr {
+    entries: Vec<(Entity, String, String)>,
+    counters: Vec<(Entity, usize)>,
+}
+
+impl From<Vault> for VaultRepr {
+    fn from(v: Vault) -> Self {
+        VaultRepr {
+            entries: v
+                .by_value
+                .into_iter()
+                .map(|((e, val), tag)| (e, val, tag))
+                .collect(),
+            counters: v.counters.into_iter().collect(),
+        }
+    }
+}
+
+impl From<VaultRepr> for Vault {
+    fn from(r: VaultRepr) -> Self {
+        let mut v = Vault::new();
+        for (e, val, tag) in r.entries {
+            v.by_tag.insert(tag.clone(), val.clone());
+            v.by_value.insert((e, val), tag);
+        }
+        v.counters = r.counters.into_iter().collect();
+        v
+    }
 }
 
 impl Vault {
@@ -35,6 +78,11 @@ impl Vault {
     /// The entity names this vault has issued tags for.
     pub fn entity_names(&self) -> impl Iterator<Item = &str> {
         self.counters.keys().map(Entity::as_str)
+    }
+
+    /// Every `(tag, original)` pair this vault issued.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_tag.iter().map(|(t, o)| (t.as_str(), o.as_str()))
     }
 
     /// Number of distinct values held.

@@ -29,9 +29,9 @@ fn email_check(value: &str) -> Check {
     let tld = labels[labels.len() - 1];
     // An internationalized TLD is written in punycode: "xn--p1ai".
     let punycode = tld.len() > 4
-        && tld[..4].eq_ignore_ascii_case("xn--")
-        && tld[4..].bytes().all(|b| b.is_ascii_alphanumeric());
-    if !punycode && (tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic())) {
+        && tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+        && tld.bytes().skip(4).all(|b| b.is_ascii_alphanumeric());
+    if !punycode && (tld.chars().count() < 2 || !tld.chars().all(char::is_alphabetic)) {
         return Check::Reject;
     }
     Check::Valid
@@ -41,7 +41,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     vec![PatternRecognizer::builtin(
         "email",
         Entity::EMAIL,
-        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[Xx][Nn]--[A-Za-z0-9]{1,59}|[A-Za-z]{2,24})",
+        r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:[Xx][Nn]--[A-Za-z0-9]{1,59}|\p{L}{2,24})",
         0.5,
         1.0,
         Some(email_check),
@@ -55,6 +55,18 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
 mod tests {
     use crate::recognizers::testutil::find;
     use crate::span::Entity;
+
+    #[test]
+    fn finds_internationalized_addresses() {
+        assert_eq!(
+            find(&Entity::EMAIL, "écrivez à josé@exemple.fr"),
+            vec!["josé@exemple.fr"]
+        );
+        assert_eq!(
+            find(&Entity::EMAIL, "mail 用户@例子.广告 ok"),
+            vec!["用户@例子.广告"]
+        );
+    }
 
     #[test]
     fn finds_plain_and_tagged_addresses() {
