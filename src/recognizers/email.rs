@@ -26,6 +26,12 @@ fn email_check(value: &str) -> Check {
     {
         return Check::Reject;
     }
+    // Bounded repetitions are checked here, not in the regex: `{0,61}`
+    // multiplies the states of the regex's DFA until it gives up and falls
+    // back to a far slower engine.
+    if labels.iter().any(|l| l.len() > 63) || domain.len() > 255 {
+        return Check::Reject;
+    }
     let tld = labels[labels.len() - 1];
     // An internationalized TLD is written in punycode: "xn--p1ai".
     let punycode = tld.len() > 4
@@ -41,13 +47,14 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     vec![PatternRecognizer::builtin(
         "email",
         Entity::EMAIL,
-        r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:[Xx][Nn]--[A-Za-z0-9]{1,59}|\p{L}{2,24})",
+        r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+(?:[Xx][Nn]--[A-Za-z0-9]+|\p{L}{2,})",
         0.5,
         1.0,
         Some(email_check),
         &["email", "e-mail", "mail", "courriel", "correo"],
         Boundary::None,
-        Anchor::Full,
+        // The local part is at most 64 chars (256 bytes of UTF-8), the domain 255.
+        Anchor::Byte(b'@', 320),
     )]
 }
 

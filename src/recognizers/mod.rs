@@ -29,7 +29,7 @@ mod url;
 
 use crate::detector::{DetectError, Detector};
 use crate::span::{Entity, Source, Span};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::borrow::Cow;
 
 pub use deny::DenyListDetector;
@@ -52,6 +52,10 @@ pub enum Anchor {
     /// Every match contains an ASCII digit, and no run of more than
     /// [`WINDOW_MARGIN`] bytes inside a match lacks one.
     Digits,
+    /// Every match contains this byte (`@` in an e-mail address) no more
+    /// than this many bytes from either end: runs on windows that wide
+    /// around each occurrence.
+    Byte(u8, usize),
     /// Runs over the whole text (the regex has a literal the engine can skip to).
     Full,
 }
@@ -477,26 +481,50 @@ pub fn builtin_recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
 /// behind the digit-window prefilter.
 pub struct PatternDetector {
     digit_anchored: Vec<PatternRecognizer>,
+    /// All digit-anchored patterns as one set: one pass over a window tells
+    /// which recognizers can match there at all (most windows in prose hold
+    /// a year or a count and match none).
+    digit_set: Option<RegexSet>,
+    byte_anchored: Vec<PatternRecognizer>,
     full_text: Vec<PatternRecognizer>,
 }
 
 impl PatternDetector {
     /// A detector over these recognizers.
     pub fn new(recognizers: Vec<PatternRecognizer>) -> Self {
-        let (digit_anchored, full_text) = recognizers
-            .into_iter()
-            .partition(|r| r.anchor == Anchor::Digits);
-        PatternDetector {
-            digit_anchored,
-            full_text,
+        let mut d = PatternDetector {
+            digit_anchored: Vec::new(),
+            digit_set: None,
+            byte_anchored: Vec::new(),
+            full_text: Vec::new(),
+        };
+        for r in recognizers {
+            d.place(r);
         }
+        d.rebuild_set();
+        d
+    }
+
+    fn place(&mut self, r: PatternRecognizer) {
+        match r.anchor {
+            Anchor::Digits => self.digit_anchored.push(r),
+            Anchor::Byte(..) => self.byte_anchored.push(r),
+            Anchor::Full => self.full_text.push(r),
+        }
+    }
+
+    fn rebuild_set(&mut self) {
+        // A set too large for the regex size limit just disables the
+        // shortcut: every recognizer then runs on every window.
+        self.digit_set = RegexSet::new(self.digit_anchored.iter().map(|r| r.regex.as_str())).ok();
     }
 
     /// Adds a recognizer (custom ones from a policy).
     pub fn push(&mut self, r: PatternRecognizer) {
-        match r.anchor {
-            Anchor::Digits => self.digit_anchored.push(r),
-            Anchor::Full => self.full_text.push(r),
+        let digits = r.anchor == Anchor::Digits;
+        self.place(r);
+        if digits {
+            self.rebuild_set();
         }
     }
 
@@ -504,6 +532,7 @@ impl PatternDetector {
         let mut e: Vec<Entity> = self
             .digit_anchored
             .iter()
+            .chain(&self.byte_anchored)
             .chain(&self.full_text)
             .map(|r| r.entity.clone())
             .collect();
@@ -515,25 +544,112 @@ impl PatternDetector {
     /// Keeps only recognizers for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&Entity) -> bool) {
         self.digit_anchored.retain(|r| keep(&r.entity));
+        self.byte_anchored.retain(|r| keep(&r.entity));
         self.full_text.retain(|r| keep(&r.entity));
+        self.rebuild_set();
     }
 }
 
-/// Byte ranges of `text` around runs of ASCII digits, `WINDOW_MARGIN` bytes
-/// wide on each side, merged where they overlap, on char boundaries.
+/// Byte ranges of `text` around each occurrence of `byte` (an ASCII byte),
+/// `margin` bytes wide on each side, merged, on char boundaries.
+pub fn byte_windows(text: &str, byte: u8, margin: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(byte, &b[i..]) {
+        let at = i + k;
+        i = at + 1;
+        // Every anchored value continues right after its anchor with a
+        // letter or digit (`@example`, `.com`, `:1b`); a sentence's final
+        // `.` or a dash between words opens no window.
+        if !b
+            .get(at + 1)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80)
+        {
+            continue;
+        }
+        let mut lo = at.saturating_sub(margin);
+        let mut hi = (at + 1 + margin).min(b.len());
+        while lo > 0 && !text.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        while hi < b.len() && !text.is_char_boundary(hi) {
+            hi += 1;
+        }
+        match windows.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = hi,
+            _ => windows.push((lo, hi)),
+        }
+    }
+    windows
+}
+
+/// Whether the digit run `b[s..e]` can be part of a digit-anchored value.
+/// A lone run of up to five digits between spaces or words ("in 1995 and",
+/// "3 items") cannot: every digit-anchored recognizer needs six digits in a
+/// row, or several groups joined by separators, or digits next to letters
+/// (IBAN, NINO, codice fiscale), `:` (IPv6, MAC) or `+`/`(` (phones).
+fn interesting_run(b: &[u8], s: usize, e: usize) -> bool {
+    if e - s >= 6 {
+        return true;
+    }
+    let joiner = |c: u8| {
+        matches!(
+            c,
+            b' ' | b'.' | b':' | b'-' | b'/' | b'(' | b')' | b',' | b'\t'
+        )
+    };
+    let attached =
+        |c: u8| c.is_ascii_alphabetic() || matches!(c, b':' | b'+' | b'(' | b')' | b'#' | b'_');
+    if s > 0 && attached(b[s - 1]) || e < b.len() && attached(b[e]) {
+        return true;
+    }
+    // Another group of digits within two separator bytes on either side.
+    let linked_after = (e..(e + 3).min(b.len()))
+        .take_while(|&i| i == e || i > e && joiner(b[i - 1]))
+        .any(|i| i > e && b[i].is_ascii_digit());
+    let linked_before = (s.saturating_sub(3)..s)
+        .rev()
+        .take_while(|&i| i + 1 == s || joiner(b[i + 1]))
+        .any(|i| i + 1 < s && b[i].is_ascii_digit());
+    linked_after || linked_before
+}
+
+/// The position of the first ASCII digit in `b` at or after `from`. Skips
+/// 16 bytes at a time with a branch-free test the compiler vectorizes.
+fn next_digit(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 16 <= b.len() {
+        let chunk = &b[i..i + 16];
+        if chunk
+            .iter()
+            .fold(false, |acc, &c| acc | (c.wrapping_sub(b'0') < 10))
+        {
+            break;
+        }
+        i += 16;
+    }
+    b[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
+}
+
+/// Byte ranges of `text` around runs of ASCII digits that can belong to a
+/// digit-anchored value ([`interesting_run`]), `WINDOW_MARGIN` bytes wide on
+/// each side, merged where they overlap, on char boundaries.
 pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut windows: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        // Fast skip over non-digits.
-        match b[i..].iter().position(u8::is_ascii_digit) {
+        match next_digit(b, i) {
             None => break,
-            Some(k) => i += k,
+            Some(k) => i = k,
         }
         let run_start = i;
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
+        }
+        if !interesting_run(b, run_start, i) {
+            continue;
         }
         let mut lo = run_start.saturating_sub(WINDOW_MARGIN);
         let mut hi = (i + WINDOW_MARGIN).min(b.len());
@@ -564,10 +680,26 @@ impl Detector for PatternDetector {
         for r in &self.full_text {
             r.scan(text, 0, text.len(), out);
         }
+        for r in &self.byte_anchored {
+            if let Anchor::Byte(b, margin) = r.anchor {
+                for (lo, hi) in byte_windows(text, b, margin) {
+                    r.scan(text, lo, hi, out);
+                }
+            }
+        }
         if !self.digit_anchored.is_empty() {
             for (lo, hi) in digit_windows(text) {
-                for r in &self.digit_anchored {
-                    r.scan(text, lo, hi, out);
+                match &self.digit_set {
+                    Some(set) => {
+                        for i in set.matches(&text[lo..hi]).iter() {
+                            self.digit_anchored[i].scan(text, lo, hi, out);
+                        }
+                    }
+                    None => {
+                        for r in &self.digit_anchored {
+                            r.scan(text, lo, hi, out);
+                        }
+                    }
                 }
             }
         }
@@ -603,6 +735,23 @@ mod tests {
         let w = digit_windows(&text);
         assert_eq!(w, vec![(100 - WINDOW_MARGIN, 122 + WINDOW_MARGIN)]);
         assert!(digit_windows("no digits here").is_empty());
+    }
+
+    #[test]
+    fn lone_short_numbers_open_no_window() {
+        assert!(digit_windows("founded in 1995 and sold 3 items for 20 euros").is_empty());
+        for text in [
+            "call 0612345678",
+            "+33 6",
+            "(415) 555",
+            "GB82 WEST",
+            "10.0.0.1",
+            "3c:22",
+            "12 34",
+            "536-90-4399",
+        ] {
+            assert!(!digit_windows(text).is_empty(), "{text}");
+        }
     }
 
     #[test]

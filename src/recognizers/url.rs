@@ -22,6 +22,9 @@ fn bare_domain_check(value: &str) -> Check {
     let host = value.split(['/', '?', '#', ':']).next().unwrap_or(value);
     let tld = host.rsplit('.').next().unwrap_or("");
     let labels: Vec<&str> = host.split('.').collect();
+    if labels.iter().any(|l| l.len() > 63) {
+        return Check::Reject;
+    }
     // Any two-letter country code is accepted under a known second level.
     let cc_second_level = labels.len() >= 3
         && tld.len() == 2
@@ -84,14 +87,15 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             "domain",
             Entity::URL,
             &format!(
-                r"[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?)*\.[A-Za-z]{{2,6}}{PATH}"
+                r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{{2,6}}{PATH}"
             ),
             0.5,
             0.5,
             Some(bare_domain_check),
             &["url", "website", "site", "link", "domain", "visit"],
             Boundary::Host,
-            Anchor::Full,
+            // Every bare domain has a `.` followed by its TLD.
+            Anchor::Byte(b'.', 512),
         ),
     ]
 }
