@@ -5,6 +5,7 @@
 //! an operator per entity (redact, replace, pseudonym, mask, hash, keep).
 
 pub mod detector;
+pub mod ner;
 pub mod offsets;
 pub mod span;
 
