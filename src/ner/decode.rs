@@ -119,6 +119,9 @@ struct Piece {
     end: usize,
     sum: f32,
     count: u32,
+    /// Probability of the word's type at its first token (the one that
+    /// decides the word's label).
+    first: f32,
 }
 
 fn gap_is(text: &str, a: usize, b: usize, ok: impl Fn(char) -> bool) -> bool {
@@ -141,6 +144,92 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// True if two name pieces may join across `text[a..b]`: whitespace, possibly
+/// around a period or a middle initial (`Sari J. Paavolainen`, `Janka M. Szász`).
+fn person_gap(text: &str, a: usize, b: usize) -> bool {
+    let Some(gap) = text.get(a..b) else {
+        return false;
+    };
+    let core = gap.trim();
+    let mut chars = core.chars();
+    let spaced = core.is_empty() || gap.len() > core.len();
+    spaced
+        && match (chars.next(), chars.next(), chars.next()) {
+            (None, _, _) | (Some('.'), None, _) => true,
+            (Some(c), None, _) | (Some(c), Some('.'), None) => c.is_uppercase(),
+            _ => false,
+        }
+}
+
+/// Drops punctuation the model tagged after a name (`Kyle Kuefer.`), but
+/// keeps the period of a trailing initial (`John Q.`).
+fn trim_name_end(text: &str, start: usize, mut end: usize) -> usize {
+    while let Some(c) = text.get(start..end).and_then(|t| t.chars().next_back()) {
+        if !matches!(c, '.' | ',' | ';' | ':' | '!' | '?') {
+            break;
+        }
+        let rest = &text[start..end - 1];
+        let last_word = rest.rsplit(char::is_whitespace).next().unwrap_or("");
+        if c == '.' && last_word.chars().count() == 1 {
+            break;
+        }
+        end -= 1;
+    }
+    end
+}
+
+/// Emails, URLs and phone numbers contain no whitespace, so when the model tags
+/// part of a whitespace-delimited chunk (`UtaKortig` of `UtaKortig@x.com`), the
+/// span grows to the whole chunk, less surrounding punctuation. Returns `None`
+/// when the chunk does not look like the entity (no `@` for an email, no `.`
+/// or `:` for a URL, letters in a phone number).
+fn expand_to_token(
+    text: &str,
+    start: usize,
+    end: usize,
+    entity: &Entity,
+) -> Option<(usize, usize)> {
+    let kind = match entity.as_str() {
+        "EMAIL" => 0,
+        "URL" => 1,
+        "PHONE" => 2,
+        _ => return None,
+    };
+    let before = text.get(..start)?;
+    let after = text.get(end..)?;
+    if text.get(start..end)?.chars().any(char::is_whitespace) && kind != 2 {
+        return None;
+    }
+    let mut s = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut e = end + after.find(char::is_whitespace).unwrap_or(after.len());
+    let lead = |c: char| matches!(c, '(' | '[' | '{' | '<' | '"' | '\'' | '`');
+    let trail = |c: char| {
+        matches!(
+            c,
+            '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '>' | '"' | '\'' | '`'
+        )
+    };
+    while s < start && text[s..].starts_with(lead) {
+        s += 1;
+    }
+    while e > end && text[..e].ends_with(trail) {
+        e -= 1;
+    }
+    let chunk = &text[s..e];
+    let ok = match kind {
+        0 => chunk.contains('@'),
+        1 => chunk.contains('.') || chunk.contains("://"),
+        _ => chunk
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-().".contains(c) || c.is_whitespace()),
+    };
+    (ok && (s < start || e > end)).then_some((s.min(start), e.max(end)))
+}
+
 /// Turns token tags into spans (appended to `out`), dropping spans whose score
 /// is below `min_score`. `families[ty]` is [`Family::of`] each scheme type.
 pub fn decode(
@@ -157,7 +246,9 @@ pub fn decode(
     let mut word: Option<(Option<u32>, Piece)> = None;
     let n = enc.ids.len();
     let flush_word = |w: Piece, pieces: &mut Vec<Piece>| {
-        if w.ty == 0 {
+        // A word whose deciding token the model is unsure of counts as outside: it neither starts
+        // an entity nor extends one ("Leiva flew" stays "Leiva").
+        if w.ty == 0 || w.first < min_score {
             return;
         }
         if let Some(last) = pieces.last_mut()
@@ -207,6 +298,7 @@ pub fn decode(
                 end: e,
                 sum: p,
                 count: 1,
+                first: p,
             },
         ));
     }
@@ -235,8 +327,26 @@ pub fn decode(
         if score < min_score {
             return;
         }
-        let start = floor_boundary(text, g.start);
-        let end = ceil_boundary(text, g.end);
+        let (mut start, mut end) = (floor_boundary(text, g.start), ceil_boundary(text, g.end));
+        if let Some((s, e)) = expand_to_token(text, start, end, &entity) {
+            (start, end) = (s, e);
+        }
+        if entity == Entity::PERSON {
+            end = trim_name_end(text, start, end);
+        }
+        // Two pieces of one email or URL expand to the same chunk: keep one.
+        if let Some(last) = out.last_mut()
+            && last.entity == entity
+            && last.end >= start
+            && last.start <= end
+        {
+            let n = (last.end - last.start + end - start) as f32;
+            last.score =
+                (last.score * (last.end - last.start) as f32 + score * (end - start) as f32) / n;
+            last.start = last.start.min(start);
+            last.end = last.end.max(end);
+            return;
+        }
         if start < end {
             out.push(Span {
                 start,
@@ -249,7 +359,7 @@ pub fn decode(
             });
         }
     };
-    let address_gap = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | ',');
+    let address_gap = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | '.' | '#');
     let mut group: Option<Group> = None;
     for p in pieces {
         let family = families
@@ -259,9 +369,7 @@ pub fn decode(
         let is_address = matches!(family, Family::Street | Family::Place);
         if let Some(g) = group.as_mut() {
             let joins = match (&g.family, &family) {
-                (Family::Person, Family::Person) => {
-                    gap_is(text, g.end, p.start, char::is_whitespace)
-                }
+                (Family::Person, Family::Person) => person_gap(text, g.end, p.start),
                 (Family::Street | Family::Place, Family::Street | Family::Place) => {
                     gap_is(text, g.end, p.start, address_gap)
                 }
@@ -455,6 +563,44 @@ mod tests {
             found(&t, &s),
             pairs(&[("STREET_ADDRESS", "42 Baker Street, London 20500")])
         );
+    }
+
+    #[test]
+    fn middle_initials_join_a_person_and_address_runs_cross_periods() {
+        let (t, s) = run(&[
+            ("Sari", "B-GIVEN_NAME", 0.9),
+            (" J", "B-GIVEN_NAME", 0.9),
+            (".", "O", 0.9),
+            (" Paavolainen", "B-SURNAME", 0.9),
+            (".", "I-SURNAME", 0.9),
+            (" at", "O", 0.9),
+            (" Apt", "B-STREET_NAME", 0.9),
+            (".", "O", 0.9),
+            (" 864", "B-BUILDING_NUMBER", 0.9),
+        ]);
+        assert_eq!(
+            found(&t, &s),
+            pairs(&[
+                ("PERSON", "Sari J. Paavolainen"),
+                ("STREET_ADDRESS", "Apt. 864")
+            ])
+        );
+    }
+
+    #[test]
+    fn partial_email_grows_to_the_whole_chunk() {
+        let (t, s) = run(&[
+            ("mail", "O", 0.9),
+            (" (", "O", 0.9),
+            ("uta", "B-EMAIL", 0.9),
+            ("@", "O", 0.9),
+            ("x", "O", 0.9),
+            (".", "O", 0.9),
+            ("com", "B-EMAIL", 0.9),
+            (")", "O", 0.9),
+            (".", "O", 0.9),
+        ]);
+        assert_eq!(found(&t, &s), pairs(&[("EMAIL", "uta@x.com")]));
     }
 
     #[test]

@@ -106,7 +106,10 @@ pub struct NerOptions {
     pub window_tokens: usize,
     /// Tokens shared by consecutive windows. Default 64.
     pub stride: usize,
-    /// Spans whose score is lower are dropped. Default 0.5.
+    /// Words whose deciding token has a lower probability for their entity
+    /// type count as outside, and spans whose mean score is lower are dropped.
+    /// Default 0.3: on the evaluation set it masks more PII than 0.5 (leak
+    /// recall 0.740 vs 0.719) at the same F1.
     pub min_score: f32,
     /// Longer input fails with [`DetectError::TooLarge`]. Default 8 MiB.
     pub max_bytes: usize,
@@ -124,7 +127,7 @@ impl Default for NerOptions {
             sessions: 1,
             window_tokens: 510,
             stride: 64,
-            min_score: 0.5,
+            min_score: 0.3,
             max_bytes: 8 << 20,
         }
     }
