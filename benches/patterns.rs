@@ -13,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
-include!("prose_gen.rs");
+include!("common/prose_gen.rs");
 
 /// Syslog / nginx-like lines, about `len` bytes.
 fn log(seed: u64, len: usize) -> String {

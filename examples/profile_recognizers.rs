@@ -5,7 +5,7 @@ use anonymist::Detector;
 use anonymist::recognizers::{PatternDetector, PhoneRegions, builtin_recognizers};
 use std::time::Instant;
 
-include!("../benches/prose_gen.rs");
+include!("../benches/common/prose_gen.rs");
 
 fn main() {
     let text = prose(7, 1 << 20, 2048);

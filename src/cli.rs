@@ -52,6 +52,62 @@ pub struct SharedArgs {
     /// Largest text analyzed in one piece, in bytes (larger input is refused, never passed on).
     #[arg(long, global = true, value_name = "BYTES")]
     pub max_input_bytes: Option<usize>,
+    /// Run the pattern pass only, without the NER model (names and addresses are then NOT found).
+    #[arg(long, global = true)]
+    pub patterns_only: bool,
+    /// The model folder (with MANIFEST).
+    #[arg(long, global = true, env = "ANONYMIST_MODEL_DIR", value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// The ONNX Runtime library (else ORT_DYLIB_PATH, ./.ort/, next to the binary; else the pure-Rust backend).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ort_lib: Option<PathBuf>,
+    /// NER backend: auto (ONNX Runtime if found, else pure Rust), onnxruntime, pure-rust.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "onnxruntime", "pure-rust"])]
+    pub backend: String,
+}
+
+/// Where the model folder is: the flag or env, else `models` in the current
+/// directory, else `models` next to the executable (or two levels up, for
+/// `target/release/anonymist` in a checkout), else the source checkout this
+/// binary was built from.
+fn model_dir(shared: &SharedArgs) -> PathBuf {
+    if let Some(d) = &shared.model_dir {
+        return d.clone();
+    }
+    let mut candidates = vec![PathBuf::from("models")];
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(dir) = exe.parent()
+    {
+        candidates.push(dir.join("models"));
+        candidates.push(dir.join("../../models"));
+    }
+    candidates.push(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models"
+    )));
+    candidates
+        .into_iter()
+        .find(|c| c.join("MANIFEST").exists())
+        .unwrap_or_else(|| PathBuf::from("models"))
+}
+
+/// Loads the NER detector, or fails closed with the fix in one line.
+pub fn load_ner(shared: &SharedArgs) -> Result<crate::ner::NerDetector, CliError> {
+    use crate::ner::{BackendChoice, NerDetector, NerOptions};
+    let opts = NerOptions {
+        model_dir: model_dir(shared),
+        ort_lib: shared.ort_lib.clone(),
+        backend: match shared.backend.as_str() {
+            "onnxruntime" => BackendChoice::OnnxRuntime,
+            "pure-rust" => BackendChoice::PureRust,
+            _ => BackendChoice::Auto,
+        },
+        ..NerOptions::default()
+    };
+    NerDetector::load(&opts).map_err(|e| CliError {
+        code: EXIT_DETECTION,
+        message: format!("the NER model cannot be used: {e} (or run with --patterns-only, which does not find names or addresses)"),
+    })
 }
 
 fn parse_threshold(s: &str) -> Result<f32, String> {
@@ -71,6 +127,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the entity types the engine reports.
     Entities,
+    /// Show the detectors, the NER backend and the model in use.
+    Info,
     /// Run the HTTP service: Presidio-compatible /analyze, /anonymize,
     /// /deanonymize, and a Mistral chat-completions proxy.
     Serve(ServeArgs),
@@ -191,6 +249,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scrub(a) => scrub(&cli.shared, a),
         Command::Analyze(a) => analyze(&cli.shared, a),
         Command::Entities => entities(&cli.shared),
+        Command::Info => info(&cli.shared),
         Command::Serve(a) => serve(&cli.shared, a),
     }
 }
@@ -211,6 +270,9 @@ fn build_engine(
     }
     if let Some(n) = shared.max_input_bytes {
         b = b.max_input_bytes(n);
+    }
+    if !shared.patterns_only {
+        b = b.detector(Box::new(load_ner(shared)?));
     }
     Ok(configure(b).build()?)
 }
@@ -368,6 +430,7 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
     let mut w = stdout_writer();
     let mut line = Vec::new();
     let mut n = 0usize;
+    let mut batch: Vec<(usize, Record)> = Vec::with_capacity(JSONL_BATCH);
     loop {
         line.clear();
         n += 1;
@@ -394,13 +457,39 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
         }
         let record =
             parse_record(trimmed).map_err(|m| CliError::input(format!("line {n}: {m}")))?;
-        let spans = engine.analyze(&record.text).map_err(|e| {
-            let mut err = CliError::from(e);
-            err.message = format!("line {n}: {}", err.message);
-            err
-        })?;
+        batch.push((n, record));
+        line = s.into_bytes();
+        if batch.len() >= JSONL_BATCH {
+            write_batch(engine, &mut batch, &mut w, a.with_text)?;
+        }
+    }
+    write_batch(engine, &mut batch, &mut w, a.with_text)?;
+    w.flush().map_err(write_err)
+}
+
+/// Records analyzed together (the NER model batches their windows).
+const JSONL_BATCH: usize = 32;
+
+/// Analyzes and writes a batch of JSONL records, in input order.
+fn write_batch(
+    engine: &Engine,
+    batch: &mut Vec<(usize, Record)>,
+    w: &mut impl Write,
+    with_text: bool,
+) -> Result<(), CliError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<&str> = batch.iter().map(|(_, r)| r.text.as_str()).collect();
+    let (first, last) = (batch[0].0, batch[batch.len() - 1].0);
+    let all = engine.analyze_many(&texts).map_err(|e| {
+        let mut err = CliError::from(e);
+        err.message = format!("lines {first}..={last}: {}", err.message);
+        err
+    })?;
+    for ((_, record), spans) in batch.drain(..).zip(all) {
         let idx = CharIndex::new(&record.text);
-        let out = spans_out(&record.text, &spans, &idx, false, a.with_text);
+        let out = spans_out(&record.text, &spans, &idx, false, with_text);
         let mut obj = serde_json::Map::new();
         if let Some(id) = record.id {
             obj.insert("id".into(), id);
@@ -409,12 +498,11 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
             "spans".into(),
             serde_json::to_value(&out).map_err(|e| CliError::input(e.to_string()))?,
         );
-        serde_json::to_writer(&mut w, &obj)
+        serde_json::to_writer(&mut *w, &obj)
             .map_err(|e| CliError::input(format!("cannot write output: {e}")))?;
         w.write_all(b"\n").map_err(write_err)?;
-        line = s.into_bytes();
     }
-    w.flush().map_err(write_err)
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -450,6 +538,30 @@ fn parse_record(line: &str) -> Result<Record, String> {
         id: map.remove("id"),
         text,
     })
+}
+
+fn info(shared: &SharedArgs) -> Result<(), CliError> {
+    let mut w = stdout_writer();
+    writeln!(w, "anonymist {}", env!("CARGO_PKG_VERSION")).map_err(write_err)?;
+    if shared.patterns_only {
+        writeln!(w, "detectors: patterns (NER off: --patterns-only)").map_err(write_err)?;
+    } else {
+        let ner = load_ner(shared)?;
+        let m = ner.model_info();
+        writeln!(w, "detectors: patterns, ner").map_err(write_err)?;
+        writeln!(w, "ner backend: {}", ner.backend()).map_err(write_err)?;
+        writeln!(w, "model: {} (sha256 {})", m.dir.display(), m.model_sha256).map_err(write_err)?;
+        writeln!(
+            w,
+            "model shape: {} layers, hidden {}, {} positions, {} labels",
+            m.layers,
+            m.hidden,
+            m.max_positions,
+            m.labels.len()
+        )
+        .map_err(write_err)?;
+    }
+    w.flush().map_err(write_err)
 }
 
 fn entities(shared: &SharedArgs) -> Result<(), CliError> {

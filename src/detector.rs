@@ -34,4 +34,17 @@ pub trait Detector: Send + Sync {
     /// Appends the spans found in `text` to `out`. Offsets are byte offsets into
     /// `text` and must lie on char boundaries.
     fn detect(&self, text: &str, out: &mut Vec<Span>) -> Result<(), DetectError>;
+
+    /// The spans of several texts at once. Detectors that batch (the NER
+    /// model runs the windows of many short records in one call) override
+    /// this; the default runs [`Detector::detect`] on each text.
+    fn detect_many(&self, texts: &[&str]) -> Result<Vec<Vec<Span>>, DetectError> {
+        texts
+            .iter()
+            .map(|t| {
+                let mut out = Vec::new();
+                self.detect(t, &mut out).map(|()| out)
+            })
+            .collect()
+    }
 }

@@ -19,6 +19,7 @@ pub mod anonymize;
 pub mod cli;
 pub mod detector;
 pub mod engine;
+pub mod ner;
 pub mod offsets;
 pub mod policy;
 pub mod recognizers;

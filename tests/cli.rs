@@ -7,7 +7,15 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_anonymist"))
 }
 
+/// Runs the binary with the pattern pass only (fast; these tests are about
+/// the CLI itself). [`run_ner`] runs the default engine with the model.
 fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut all = vec!["--patterns-only"];
+    all.extend_from_slice(args);
+    run_ner(&all, stdin)
+}
+
+fn run_ner(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = bin()
         .args(args)
         .stdin(Stdio::piped())
@@ -49,9 +57,9 @@ fn every_command_has_help() {
 }
 
 #[test]
-fn scrub_masks_the_shipped_sample() {
+fn scrub_masks_the_shipped_sample_with_the_model() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.txt");
-    let o = run(&["scrub", sample], b"");
+    let o = run_ner(&["scrub", sample], b"");
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     for leaked in [
@@ -67,6 +75,27 @@ fn scrub_masks_the_shipped_sample() {
     }
     // Look-alikes stay readable.
     assert!(out.contains("#88231") && out.contains("2.4.1"), "{out}");
+    // The model finds the street address and the signature name.
+    assert!(!out.contains("Baker Street") && out.contains("<STREET_ADDRESS>"), "{out}");
+    assert!(out.trim_end().ends_with("<PERSON>"), "{out}");
+}
+
+#[test]
+fn info_names_the_backend_and_model() {
+    let o = run_ner(&["info"], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ner backend:") && out.contains("sha256"), "{out}");
+}
+
+#[test]
+fn missing_model_fails_closed_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = run_ner(&["--model-dir", dir.path().to_str().expect("path"), "scrub"], b"Jane Doe, ann@x.org");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty(), "nothing may be printed unmasked");
+    let err = stderr(&o);
+    assert!(err.contains("--patterns-only") && !err.contains("Jane"), "{err}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 // Seeded text generators shared by benches/patterns.rs and
-// examples/profile_recognizers.rs (included with `include!`).
+// examples/profile_recognizers.rs (included with `include!`; a file in a
+// subfolder of benches/ is not a bench target of its own).
 
 /// xorshift64*: a seeded, dependency-free generator.
 struct Rng(u64);

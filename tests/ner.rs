@@ -1,0 +1,471 @@
+//! End-to-end tests of the NER detector on the real model in `models/`.
+//!
+//! Tests that need ONNX Runtime skip (with a message) when `scripts/fetch-onnxruntime`
+//! has not been run; tests on the evaluation set skip when `../shared/eval` is absent.
+
+use anonymist::ner::runtime::BatchInput;
+use anonymist::ner::{BackendChoice, NerDetector, NerError, NerOptions};
+use anonymist::offsets::CharIndex;
+use anonymist::{Detector, Entity, Span};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+fn model_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn ort_available() -> bool {
+    std::env::var_os("ORT_DYLIB_PATH").is_some()
+        || Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".ort/libonnxruntime.so.1.31.1")
+            .is_file()
+}
+
+fn opts(backend: BackendChoice) -> NerOptions {
+    let mut o = NerOptions {
+        model_dir: model_dir(),
+        backend,
+        ..NerOptions::default()
+    };
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ort/libonnxruntime.so.1.31.1");
+    if backend != BackendChoice::PureRust
+        && std::env::var_os("ORT_DYLIB_PATH").is_none()
+        && lib.is_file()
+    {
+        o.ort_lib = Some(lib);
+    }
+    o
+}
+
+fn pure() -> &'static NerDetector {
+    static D: OnceLock<NerDetector> = OnceLock::new();
+    D.get_or_init(|| {
+        NerDetector::load(&opts(BackendChoice::PureRust)).expect("pure-Rust backend loads")
+    })
+}
+
+fn ort() -> Option<&'static NerDetector> {
+    static D: OnceLock<Option<NerDetector>> = OnceLock::new();
+    D.get_or_init(|| {
+        if !ort_available() {
+            eprintln!("skipping ONNX Runtime checks: run scripts/fetch-onnxruntime to enable them");
+            return None;
+        }
+        Some(
+            NerDetector::load(&opts(BackendChoice::OnnxRuntime))
+                .expect("ONNX Runtime backend loads"),
+        )
+    })
+    .as_ref()
+}
+
+fn backends() -> Vec<&'static NerDetector> {
+    let mut v = vec![pure()];
+    v.extend(ort());
+    v
+}
+
+fn detect(d: &NerDetector, text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    d.detect(text, &mut out).expect("detect succeeds");
+    out
+}
+
+fn texts_of<'a>(text: &'a str, spans: &[Span], entity: &Entity) -> Vec<&'a str> {
+    spans
+        .iter()
+        .filter(|s| &s.entity == entity)
+        .map(|s| &text[s.start..s.end])
+        .collect()
+}
+
+#[test]
+fn logits_match_python_onnxruntime_reference() {
+    let raw = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ner_reference.json"),
+    )
+    .expect("reference file");
+    let v: serde_json::Value = serde_json::from_str(&raw).expect("reference json");
+    for d in backends() {
+        let mut worst = 0f32;
+        for rec in v["records"].as_array().expect("records") {
+            let ids: Vec<i64> = rec["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|x| x.as_i64().unwrap_or(-1))
+                .collect();
+            let logits = d.run_batch(&BatchInput::new(&[&ids])).expect("model runs");
+            for (t, row) in rec["logits"].as_array().expect("logits").iter().enumerate() {
+                for (l, x) in row.as_array().expect("row").iter().enumerate() {
+                    let want = x.as_f64().unwrap_or(f64::NAN) as f32;
+                    worst = worst.max((logits[[0, t, l]] - want).abs());
+                }
+            }
+        }
+        eprintln!(
+            "{}: max |logit - python onnxruntime| = {worst:.2e}",
+            d.backend()
+        );
+        assert!(worst < 5e-4, "{}: logits differ by {worst}", d.backend());
+    }
+}
+
+#[test]
+fn person_and_street_address_are_found() {
+    let text = "John Smith lives at 42 Baker Street, London";
+    for d in backends() {
+        let spans = detect(d, text);
+        assert_eq!(
+            texts_of(text, &spans, &Entity::PERSON),
+            vec!["John Smith"],
+            "{}: {spans:?}",
+            d.backend()
+        );
+        let addr = texts_of(text, &spans, &Entity::STREET_ADDRESS);
+        assert_eq!(
+            addr,
+            vec!["42 Baker Street, London"],
+            "{}: {spans:?}",
+            d.backend()
+        );
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.source == anonymist::Source::Ner && s.score > 0.5 && s.score <= 1.0)
+        );
+    }
+}
+
+/// Builds a text in which "John" is token number `at` (0-based, without
+/// special tokens), preceded by neutral filler and "My name is".
+fn name_at_token(at: usize) -> String {
+    let tok =
+        tokenizers::Tokenizer::from_file(model_dir().join("tokenizer.json")).expect("tokenizer");
+    let count = |s: &str| tok.encode(s, false).expect("encode").get_ids().len();
+    let filler = "The meeting was moved to the afternoon. ";
+    let mut prefix = String::new();
+    while count(&prefix) + 3 + count(filler) <= at {
+        prefix.push_str(filler);
+    }
+    while count(&prefix) + 3 < at {
+        prefix.push_str("ok ");
+    }
+    let text = format!(
+        "{prefix}My name is John Smith and I work here. {}",
+        filler.repeat(8)
+    );
+    let enc = tok.encode(text.as_str(), false).expect("encode");
+    let john = text.find("John").expect("John");
+    assert_eq!(
+        enc.get_offsets().iter().position(|&(s, _)| s == john),
+        Some(at),
+        "test text puts John at token {at}"
+    );
+    text
+}
+
+#[test]
+fn entity_straddling_the_512_token_window_edge_is_found_whole() {
+    // Window 0 holds tokens 0..510: "john" is its last token, "smith" is the
+    // first token past it.
+    let text = name_at_token(509);
+    for d in backends() {
+        let spans = detect(d, &text);
+        let persons = texts_of(&text, &spans, &Entity::PERSON);
+        assert!(
+            persons.contains(&"John Smith"),
+            "{}: {persons:?}",
+            d.backend()
+        );
+        assert!(
+            !persons.iter().any(|p| *p == "John" || *p == "Smith"),
+            "{persons:?}"
+        );
+    }
+}
+
+#[test]
+fn entities_at_every_position_across_small_windows_are_found_whole() {
+    let mut o = opts(BackendChoice::PureRust);
+    o.window_tokens = 64;
+    o.stride = 16;
+    let small = NerDetector::load(&o).expect("loads");
+    for at in (40..110).step_by(3) {
+        let text = name_at_token(at);
+        let spans = detect(&small, &text);
+        let persons = texts_of(&text, &spans, &Entity::PERSON);
+        assert_eq!(persons, vec!["John Smith"], "John at token {at}");
+    }
+}
+
+#[test]
+fn non_ascii_offsets_map_back_exactly() {
+    let text = "👋 漢字 Hello, I am Élodie Dubois and I live at rue de Rivoli 12, Paris";
+    for d in backends() {
+        let spans = detect(d, text);
+        assert_eq!(
+            texts_of(text, &spans, &Entity::PERSON),
+            vec!["Élodie Dubois"],
+            "{}: {spans:?}",
+            d.backend()
+        );
+        let idx = CharIndex::new(text);
+        for s in &spans {
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            assert_eq!(idx.to_byte(idx.to_char(s.start)), s.start);
+            assert_eq!(idx.to_byte(idx.to_char(s.end)), s.end);
+        }
+        let p = spans
+            .iter()
+            .find(|s| s.entity == Entity::PERSON)
+            .expect("person");
+        let chars: String = text
+            .chars()
+            .skip(idx.to_char(p.start))
+            .take(idx.to_char(p.end) - idx.to_char(p.start))
+            .collect();
+        assert_eq!(chars, "Élodie Dubois");
+    }
+}
+
+#[test]
+fn a_one_megabyte_text_runs() {
+    let sentences = [
+        "The meeting was moved to the afternoon because of the weather. ",
+        "Please send the report to the finance team before Friday. ",
+        "Yesterday Maria Garcia said hello to everyone in the office. ",
+        "Our office is open from nine to five on weekdays. ",
+    ];
+    // The fastest backend available: this is a robustness test, not a benchmark.
+    // Without ONNX Runtime the pure-Rust backend would need minutes for 1 MB
+    // (about 250k tokens) on a 2-core machine, so it runs 100 kB instead.
+    let (d, size) = match ort() {
+        Some(d) => (d, 1_000_000),
+        None => {
+            eprintln!(
+                "running 100 kB instead of 1 MB: run scripts/fetch-onnxruntime for the full test"
+            );
+            (pure(), 100_000)
+        }
+    };
+    let mut text = String::with_capacity(size + 100);
+    let mut i = 0;
+    while text.len() < size {
+        text.push_str(sentences[i % sentences.len()]);
+        i += 1;
+    }
+    let t = std::time::Instant::now();
+    let spans = detect(d, &text);
+    eprintln!(
+        "{} bytes with {}: {:.1?}, {} spans",
+        text.len(),
+        d.backend(),
+        t.elapsed(),
+        spans.len()
+    );
+    let persons = texts_of(&text, &spans, &Entity::PERSON);
+    assert!(
+        persons.len() > size / 350,
+        "found {} persons",
+        persons.len()
+    );
+    assert!(
+        persons.iter().all(|p| *p == "Maria Garcia"),
+        "{:?}",
+        persons.iter().find(|p| **p != "Maria Garcia")
+    );
+}
+
+#[test]
+fn input_over_the_size_limit_is_refused() {
+    let mut o = opts(BackendChoice::PureRust);
+    o.max_bytes = 16;
+    let d = NerDetector::load(&o).expect("loads");
+    let mut out = Vec::new();
+    let err = d
+        .detect("this text is longer than sixteen bytes", &mut out)
+        .expect_err("too large");
+    assert!(
+        matches!(err, anonymist::DetectError::TooLarge { len: 38, limit: 16 }),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("sixteen"));
+}
+
+#[test]
+fn same_input_gives_same_spans_alone_twice_and_in_a_batch() {
+    let texts = [
+        "John Smith lives at 42 Baker Street, London",
+        "Write to maria.garcia@example.org or call (415) 555-0172.",
+        "Nothing to see here.",
+        "",
+    ];
+    for d in backends() {
+        let alone: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
+        let again: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
+        assert_eq!(alone, again, "{}", d.backend());
+        let batched = d.detect_many(&texts).expect("batch");
+        for (a, b) in alone.iter().zip(&batched) {
+            assert_eq!(a.len(), b.len(), "{}", d.backend());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!((x.start, x.end, &x.entity), (y.start, y.end, &y.entity));
+                assert!((x.score - y.score).abs() < 1e-4);
+            }
+        }
+    }
+}
+
+#[test]
+fn detector_is_shared_across_threads() {
+    let d = Arc::new(NerDetector::load(&opts(BackendChoice::Auto)).expect("loads"));
+    let text = "John Smith lives at 42 Baker Street, London";
+    let want = detect(&d, text);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let d = Arc::clone(&d);
+            std::thread::spawn(move || detect(&d, text))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread"), want);
+    }
+}
+
+/// A copy of the model folder that a test may break.
+fn model_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in [
+        "MANIFEST",
+        "config.json",
+        "tokenizer.json",
+        "LICENSE",
+        "onnx/model_q4.onnx",
+    ] {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(model_dir().join(f), to).expect("copy");
+    }
+    dir
+}
+
+fn load_err(o: &NerOptions) -> NerError {
+    NerDetector::load(o).expect_err("load must fail")
+}
+
+fn assert_one_line_fix(e: &NerError, fix: &str) {
+    let msg = e.to_string();
+    assert!(!msg.contains('\n'), "{msg}");
+    assert!(msg.contains(fix), "{msg}");
+}
+
+#[test]
+fn missing_model_file_is_refused_with_the_fix() {
+    let dir = model_copy();
+    std::fs::remove_file(dir.path().join("tokenizer.json")).expect("rm");
+    let mut o = opts(BackendChoice::PureRust);
+    o.model_dir = dir.path().to_path_buf();
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::FileMissing { .. }), "{e}");
+    assert_one_line_fix(&e, "run scripts/fetch-model");
+}
+
+#[test]
+fn corrupt_model_file_is_refused_as_sha256_mismatch() {
+    let dir = model_copy();
+    let path = dir.path().join("onnx/model_q4.onnx");
+    let mut bytes = std::fs::read(&path).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&path, bytes).expect("write");
+    let mut o = opts(BackendChoice::Auto);
+    o.model_dir = dir.path().to_path_buf();
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::FileCorrupt { .. }), "{e}");
+    assert_one_line_fix(
+        &e,
+        "is corrupt (sha256 mismatch): run scripts/fetch-model to restore it",
+    );
+}
+
+#[test]
+fn missing_manifest_and_missing_folder_are_refused() {
+    let dir = model_copy();
+    std::fs::remove_file(dir.path().join("MANIFEST")).expect("rm");
+    let mut o = opts(BackendChoice::PureRust);
+    o.model_dir = dir.path().to_path_buf();
+    assert!(matches!(load_err(&o), NerError::ManifestMissing { .. }));
+    o.model_dir = dir.path().join("nope");
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::ModelDirMissing { .. }));
+    assert_one_line_fix(&e, "run scripts/fetch-model");
+}
+
+#[test]
+fn forcing_onnxruntime_without_the_library_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(BackendChoice::OnnxRuntime);
+    o.ort_lib = Some(dir.path().join("libonnxruntime.so.1.31.1"));
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::RuntimeNotFound { .. }), "{e}");
+    assert_one_line_fix(&e, "run scripts/fetch-onnxruntime");
+}
+
+#[test]
+fn an_unpinned_runtime_library_is_not_loaded() {
+    // Any file that is not the pinned build is refused before dlopen.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = dir.path().join("libonnxruntime.so");
+    std::fs::write(&fake, b"not a library").expect("write");
+    let mut o = opts(BackendChoice::OnnxRuntime);
+    o.ort_lib = Some(fake);
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::RuntimeUnpinned { .. }), "{e}");
+    assert_one_line_fix(&e, "run scripts/fetch-onnxruntime");
+}
+
+fn eval_texts(limit: usize) -> Option<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/presidio_synth_v2.jsonl");
+    let Ok(raw) = std::fs::read_to_string(&path) else {
+        eprintln!("skipping: {} not found", path.display());
+        return None;
+    };
+    Some(
+        raw.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_string))
+            .take(limit)
+            .collect(),
+    )
+}
+
+#[test]
+fn both_backends_give_the_same_spans_on_the_eval_set() {
+    let Some(texts) = eval_texts(300) else { return };
+    let Some(o) = ort() else {
+        eprintln!("skipping backend comparison: run scripts/fetch-onnxruntime to enable it");
+        return;
+    };
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let a = pure().detect_many(&refs).expect("pure");
+    let b = o.detect_many(&refs).expect("ort");
+    let mut spans = 0;
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        let key = |v: &Vec<Span>| {
+            v.iter()
+                .map(|s| (s.start, s.end, s.entity.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(x), key(y), "record {i}");
+        for (p, q) in x.iter().zip(y) {
+            assert!(
+                (p.score - q.score).abs() < 1e-3,
+                "record {i}: scores {} vs {}",
+                p.score,
+                q.score
+            );
+        }
+        spans += x.len();
+    }
+    assert!(spans > 100, "only {spans} spans on 300 records");
+}
