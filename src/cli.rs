@@ -8,6 +8,7 @@ use crate::anonymize::Operator;
 use crate::engine::{Engine, EngineError};
 use crate::offsets::CharIndex;
 use crate::policy::Policy;
+use crate::recognizers::DateProfile;
 use crate::span::Span;
 use crate::{DetectError, Item};
 use clap::{Args, Parser, Subcommand};
@@ -49,6 +50,15 @@ pub struct SharedArgs {
     /// Replace invalid UTF-8 bytes with U+FFFD instead of failing.
     #[arg(long, global = true)]
     pub lossy: bool,
+    /// Date forms to mask: `default` (HIPAA Safe Harbor: dates, times and
+    /// timestamps, not a year alone) or `strict` (also bare years and weekdays
+    /// next to a context word). Overrides the policy's `date_profile`.
+    #[arg(long, global = true, value_name = "PROFILE", value_parser = parse_date_profile)]
+    pub date_profile: Option<DateProfile>,
+}
+
+fn parse_date_profile(s: &str) -> Result<DateProfile, String> {
+    s.parse()
 }
 
 fn parse_threshold(s: &str) -> Result<f32, String> {
@@ -166,6 +176,9 @@ fn build_engine(
     }
     if let Some(t) = shared.threshold {
         b = b.threshold(t);
+    }
+    if let Some(p) = shared.date_profile {
+        b = b.date_profile(p);
     }
     Ok(configure(b).build()?)
 }
