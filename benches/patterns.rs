@@ -5,10 +5,19 @@
 //! - `log_10mb`: 10 MB of syslog/nginx-like lines (timestamps, IPs, user ids,
 //!   durations, some e-mails).
 //!
-//! Run: `cargo bench --bench patterns`. Figures: BENCHMARKS-patterns.md.
+//! - `records_*`: 2,000 short records (~100-200 bytes: chat, ticket and log
+//!   lines), each analyzed on its own, as the JSONL path does.
+//!
+//! Each input runs twice: with every built-in recognizer (`patterns/…`), and
+//! without the date family (`patterns_no_dates/…`: DATE_TIME and AGE
+//! removed), so the relative cost of the dates is measured on the same
+//! machine at the same time.
+//!
+//! Run: `cargo bench --bench patterns`. Figures: BENCHMARKS-patterns.md and
+//! BENCHMARKS-dates.md.
 
-use anonymist::Detector;
 use anonymist::recognizers::{PatternDetector, PhoneRegions, builtin_recognizers};
+use anonymist::{Detector, Entity};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -64,30 +73,81 @@ fn log(seed: u64, len: usize) -> String {
     s
 }
 
+/// Short records such as the JSONL path sees: chat messages, ticket lines and
+/// log lines, a third of them with a date, a time or an age.
+fn records(seed: u64, n: usize) -> Vec<String> {
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let mut s = String::new();
+            for _ in 0..(8 + rng.below(16)) {
+                s.push_str(rng.pick(WORDS));
+                s.push(' ');
+            }
+            match rng.below(6) {
+                0 => s.push_str(&format!(
+                    "on {} March 2024 at 14:{:02}",
+                    1 + rng.below(28),
+                    rng.below(60)
+                )),
+                1 => s.push_str(&format!(
+                    "2024-03-{:02}T10:{:02}:00Z",
+                    1 + rng.below(28),
+                    rng.below(60)
+                )),
+                2 => s.push_str(&format!("a {}-year-old customer", 18 + rng.below(70))),
+                3 => s.push_str(&pii(&mut rng)),
+                _ => s.push_str(&format!("{} items", rng.below(500))),
+            }
+            s
+        })
+        .collect()
+}
+
 fn bench_patterns(c: &mut Criterion) {
-    let det = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+    let all = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+    let mut no_dates = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+    no_dates.retain(|e| *e != Entity::DATE_TIME && *e != Entity::AGE);
     let inputs = [
         ("prose_sparse_1mb", prose(1, 1 << 20, 2048)),
         ("prose_dense_1mb", prose(2, 1 << 20, 100)),
         ("log_10mb", log(3, 10 << 20)),
     ];
-    let mut group = c.benchmark_group("patterns");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(4));
-    group.warm_up_time(Duration::from_secs(1));
-    for (name, text) in &inputs {
-        group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function(*name, |b| {
+    let recs = records(4, 2000);
+    let rec_bytes: usize = recs.iter().map(String::len).sum();
+    for (group_name, det) in [("patterns", &all), ("patterns_no_dates", &no_dates)] {
+        let mut group = c.benchmark_group(group_name);
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(4));
+        group.warm_up_time(Duration::from_secs(1));
+        for (name, text) in &inputs {
+            group.throughput(Throughput::Bytes(text.len() as u64));
+            group.bench_function(*name, |b| {
+                let mut out = Vec::new();
+                b.iter(|| {
+                    out.clear();
+                    det.detect(black_box(text), &mut out)
+                        .expect("patterns never fail");
+                    black_box(out.len())
+                })
+            });
+        }
+        group.throughput(Throughput::Bytes(rec_bytes as u64));
+        group.bench_function("records_2000", |b| {
             let mut out = Vec::new();
             b.iter(|| {
-                out.clear();
-                det.detect(black_box(text), &mut out)
-                    .expect("patterns never fail");
-                black_box(out.len())
+                let mut n = 0;
+                for r in &recs {
+                    out.clear();
+                    det.detect(black_box(r), &mut out)
+                        .expect("patterns never fail");
+                    n += out.len();
+                }
+                black_box(n)
             })
         });
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, bench_patterns);

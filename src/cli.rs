@@ -8,6 +8,7 @@ use crate::anonymize::Operator;
 use crate::engine::{Engine, EngineError};
 use crate::offsets::CharIndex;
 use crate::policy::Policy;
+use crate::recognizers::DateProfile;
 use crate::span::Span;
 use crate::{DetectError, Item};
 use clap::{Args, Parser, Subcommand};
@@ -64,6 +65,11 @@ pub struct SharedArgs {
     /// NER backend: auto (ONNX Runtime if found, else pure Rust), onnxruntime, pure-rust.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "onnxruntime", "pure-rust"])]
     pub backend: String,
+    /// Date forms to mask: `default` (HIPAA Safe Harbor: dates, times and
+    /// timestamps, not a year alone) or `strict` (also bare years and weekdays
+    /// next to a context word). Overrides the policy's `date_profile`.
+    #[arg(long, global = true, value_name = "PROFILE", value_parser = parse_date_profile)]
+    pub date_profile: Option<DateProfile>,
 }
 
 /// Where the model folder is: the flag or env, else `models` in the current
@@ -108,6 +114,10 @@ pub fn load_ner(shared: &SharedArgs) -> Result<crate::ner::NerDetector, CliError
         code: EXIT_DETECTION,
         message: format!("the NER model cannot be used: {e} (or run with --patterns-only, which does not find names or addresses)"),
     })
+}
+
+fn parse_date_profile(s: &str) -> Result<DateProfile, String> {
+    s.parse()
 }
 
 fn parse_threshold(s: &str) -> Result<f32, String> {
@@ -270,6 +280,9 @@ fn build_engine(
     }
     if let Some(n) = shared.max_input_bytes {
         b = b.max_input_bytes(n);
+    }
+    if let Some(p) = shared.date_profile {
+        b = b.date_profile(p);
     }
     if !shared.patterns_only {
         b = b.detector(Box::new(load_ner(shared)?));

@@ -12,7 +12,8 @@ use crate::anonymize::{AnonymizeError, Anonymized, Anonymizer, HashKey, Operator
 use crate::detector::{DetectError, Detector};
 use crate::policy::{DEFAULT_THRESHOLD, Policy, PolicyError};
 use crate::recognizers::{
-    DenyListDetector, PatternDetector, PatternRecognizer, PhoneRegions, builtin_recognizers,
+    DateProfile, DenyListDetector, PatternDetector, PatternRecognizer, PhoneRegions,
+    builtin_recognizers_with,
 };
 use crate::span::{Entity, Span, resolve};
 use regex::Regex;
@@ -50,6 +51,7 @@ pub struct EngineBuilder {
     hash_key: Option<HashKey>,
     insecure_unkeyed_hash: bool,
     patterns: bool,
+    date_profile: Option<DateProfile>,
     detectors: Vec<Box<dyn Detector>>,
     max_input_bytes: usize,
     include_originals: bool,
@@ -65,6 +67,7 @@ impl Default for EngineBuilder {
             hash_key: None,
             insecure_unkeyed_hash: false,
             patterns: true,
+            date_profile: None,
             detectors: Vec::new(),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             include_originals: false,
@@ -116,6 +119,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Which date forms the pattern pass reports (overrides the policy's
+    /// `date_profile`). [`DateProfile::Default`] follows HIPAA Safe Harbor:
+    /// no year alone; [`DateProfile::Strict`] adds bare years and weekdays
+    /// next to a context word.
+    pub fn date_profile(mut self, profile: DateProfile) -> Self {
+        self.date_profile = Some(profile);
+        self
+    }
+
     /// Adds a detector (the NER model, or your own).
     pub fn detector(mut self, d: Box<dyn Detector>) -> Self {
         self.detectors.push(d);
@@ -141,8 +153,12 @@ impl EngineBuilder {
             None => PhoneRegions::default(),
         };
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
+        let profile = self
+            .date_profile
+            .or(policy.date_profile)
+            .unwrap_or_default();
         let mut patterns = PatternDetector::new(if self.patterns {
-            builtin_recognizers(&regions)
+            builtin_recognizers_with(&regions, profile)
         } else {
             Vec::new()
         });
@@ -537,6 +553,30 @@ values = ["help@example.com"]
                 .expect("run")
                 .text,
             "+33 6 12 34 56 78, <CREDIT_CARD>"
+        );
+    }
+
+    #[test]
+    fn date_profile_from_builder_or_policy() {
+        let text = "She was born in 1962 on a Monday, 5 March 1962.";
+        let default = Engine::builder().build().expect("engine");
+        assert_eq!(
+            default.anonymize(text).expect("run").text,
+            "She was born in 1962 on a <DATE_TIME>."
+        );
+        let strict = Engine::builder()
+            .date_profile(DateProfile::Strict)
+            .build()
+            .expect("engine");
+        assert_eq!(
+            strict.anonymize(text).expect("run").text,
+            "She was born in <DATE_TIME> on a <DATE_TIME>."
+        );
+        let policy = Policy::from_toml("date_profile = \"strict\"\n", "t").expect("policy");
+        let from_policy = Engine::builder().policy(policy).build().expect("engine");
+        assert_eq!(
+            from_policy.anonymize(text).expect("run").text,
+            strict.anonymize(text).expect("run").text
         );
     }
 

@@ -4,6 +4,7 @@
 //! ```toml
 //! threshold = 0.5                      # default for every entity
 //! phone_regions = ["US", "GB", "FR"]   # national phone formats to accept
+//! date_profile = "default"             # or "strict": bare years and weekdays too
 //! # entities = ["EMAIL", "PHONE"]      # report only these (default: all)
 //!
 //! [default_operator]
@@ -60,6 +61,11 @@ pub struct Policy {
     pub entities: Option<Vec<String>>,
     /// Regions (ISO 3166 alpha-2) whose national phone formats are accepted.
     pub phone_regions: Option<Vec<String>>,
+    /// Which date forms are reported: `"default"` follows HIPAA Safe Harbor
+    /// (every element of a date except the year alone: `5 March`, `March
+    /// 2024`, timestamps); `"strict"` also reports a bare year or a weekday
+    /// right after a context word (`born in 1962`, `on Monday`).
+    pub date_profile: Option<crate::recognizers::DateProfile>,
     /// Operator for entities without their own.
     pub default_operator: Option<Operator>,
     /// Per-entity settings (`[entity.EMAIL]`), keyed by entity name.
@@ -333,6 +339,17 @@ values = ["help@example.com"]
         assert_eq!(p.entity["URL"].enabled, Some(false));
         assert_eq!(p.recognizers[0].score, 0.8);
         assert_eq!(p.deny_lists[0].terms, vec!["Blue Harbor"]);
+    }
+
+    #[test]
+    fn date_profile_is_read_and_checked() {
+        let p = Policy::from_toml("date_profile = \"strict\"\n", "p.toml").expect("valid");
+        assert_eq!(
+            p.date_profile,
+            Some(crate::recognizers::DateProfile::Strict)
+        );
+        let err = Policy::from_toml("date_profile = \"lenient\"\n", "p.toml").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ impl Entity {
     pub const STREET_ADDRESS: Entity = Entity::from_static("STREET_ADDRESS");
     pub const LOCATION: Entity = Entity::from_static("LOCATION");
     pub const ID: Entity = Entity::from_static("ID");
+    pub const DATE_TIME: Entity = Entity::from_static("DATE_TIME");
+    pub const AGE: Entity = Entity::from_static("AGE");
 
     /// An entity named by a compile-time constant.
     pub const fn from_static(name: &'static str) -> Self {

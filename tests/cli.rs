@@ -76,7 +76,10 @@ fn scrub_masks_the_shipped_sample_with_the_model() {
     // Look-alikes stay readable.
     assert!(out.contains("#88231") && out.contains("2.4.1"), "{out}");
     // The model finds the street address and the signature name.
-    assert!(!out.contains("Baker Street") && out.contains("<STREET_ADDRESS>"), "{out}");
+    assert!(
+        !out.contains("Baker Street") && out.contains("<STREET_ADDRESS>"),
+        "{out}"
+    );
     assert!(out.trim_end().ends_with("<PERSON>"), "{out}");
 }
 
@@ -85,17 +88,26 @@ fn info_names_the_backend_and_model() {
     let o = run_ner(&["info"], b"");
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("ner backend:") && out.contains("sha256"), "{out}");
+    assert!(
+        out.contains("ner backend:") && out.contains("sha256"),
+        "{out}"
+    );
 }
 
 #[test]
 fn missing_model_fails_closed_with_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = run_ner(&["--model-dir", dir.path().to_str().expect("path"), "scrub"], b"Jane Doe, ann@x.org");
+    let o = run_ner(
+        &["--model-dir", dir.path().to_str().expect("path"), "scrub"],
+        b"Jane Doe, ann@x.org",
+    );
     assert_eq!(o.status.code(), Some(3));
     assert!(o.stdout.is_empty(), "nothing may be printed unmasked");
     let err = stderr(&o);
-    assert!(err.contains("--patterns-only") && !err.contains("Jane"), "{err}");
+    assert!(
+        err.contains("--patterns-only") && !err.contains("Jane"),
+        "{err}"
+    );
 }
 
 #[test]

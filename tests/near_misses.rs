@@ -57,18 +57,41 @@ fn versions_and_builds() {
 }
 
 #[test]
-fn timestamps_and_durations() {
+fn durations_are_untouched() {
     assert_untouched(
-        "times",
+        "durations",
         &[
-            "2024-03-05 14:02:11",
-            "2024-03-05T14:02:11.123Z took 350ms",
-            "[05/Mar/2024:14:02:11 +0000] GET /index.html 200 1534",
-            "Mar  5 14:02:11 host sshd[1234]: session opened",
             "elapsed 00:12:45.120",
             "uptime 1234567 seconds",
+            "took 350ms",
+            "lap 1:23.456",
+            "timeout 12:30 min",
         ],
     );
+}
+
+/// Timestamps are personal dates (DATE_TIME, issue 7): they are masked as a
+/// whole, and nothing inside them is taken for a phone, an IP or an id.
+#[test]
+fn timestamps_are_dates_and_nothing_else() {
+    let engine = Engine::builder().build().expect("default engine");
+    for (text, want) in [
+        ("2024-03-05 14:02:11", vec!["DATE_TIME:2024-03-05 14:02:11"]),
+        (
+            "2024-03-05T14:02:11.123Z took 350ms",
+            vec!["DATE_TIME:2024-03-05T14:02:11.123Z"],
+        ),
+        (
+            "[05/Mar/2024:14:02:11 +0000] GET /index.html 200 1534",
+            vec!["DATE_TIME:05/Mar/2024:14:02:11 +0000"],
+        ),
+        (
+            "Mar  5 14:02:11 host sshd[1234]: session opened",
+            vec!["DATE_TIME:Mar  5 14:02:11"],
+        ),
+    ] {
+        assert_eq!(touched(&engine, text), want, "{text:?}");
+    }
 }
 
 #[test]

@@ -17,7 +17,9 @@
 //! A rejected candidate is searched again from its start + 1 char, not its end,
 //! so that a valid value right after an invalid prefix is still found.
 
+mod age;
 mod card;
+mod dates;
 mod deny;
 mod email;
 mod iban;
@@ -32,6 +34,7 @@ use crate::span::{Entity, Source, Span};
 use regex::{Regex, RegexSet};
 use std::borrow::Cow;
 
+pub use dates::DateProfile;
 pub use deny::DenyListDetector;
 pub use phone::PhoneRegions;
 
@@ -89,6 +92,11 @@ pub enum Boundary {
 /// A validator: the verdict on one matched value.
 pub type Validator = Box<dyn Fn(&str) -> Check + Send + Sync>;
 
+/// A check of the text around a candidate `text[start..end]` (true = keep):
+/// what the regex cannot look at (no look-around), such as a unit right
+/// after a number or a context word that must stand right before it.
+pub type Around = fn(text: &str, start: usize, end: usize) -> bool;
+
 /// One regex recognizer. See the module docs.
 pub struct PatternRecognizer {
     pub name: Cow<'static, str>,
@@ -114,6 +122,8 @@ pub struct PatternRecognizer {
     /// before one of these bytes, longest first ("4111 1111 1111 1111 2024"
     /// holds a card followed by a year).
     shrink: &'static [u8],
+    /// A check of the neighbouring text, run after the boundary check.
+    around: Option<Around>,
 }
 
 /// How much a context word raises a score (capped at 1.0).
@@ -153,6 +163,7 @@ impl PatternRecognizer {
             boundary,
             anchor,
             shrink: &[],
+            around: None,
         }
     }
 
@@ -181,6 +192,7 @@ impl PatternRecognizer {
             boundary: Boundary::None,
             anchor: Anchor::Full,
             shrink: &[],
+            around: None,
         })
     }
 
@@ -201,6 +213,11 @@ impl PatternRecognizer {
 
     pub(crate) fn veto(mut self, words: &'static [&'static str]) -> Self {
         self.veto = words;
+        self
+    }
+
+    pub(crate) fn around(mut self, check: Around) -> Self {
+        self.around = Some(check);
         self
     }
 
@@ -274,6 +291,9 @@ impl PatternRecognizer {
             return None;
         }
         if !self.veto.is_empty() && has_veto(text, start, self.veto) {
+            return None;
+        }
+        if self.around.is_some_and(|f| !f(text, start, end)) {
             return None;
         }
         let value = &text[start..end];
@@ -463,8 +483,17 @@ pub(crate) const ID_VETO: &[&str] = &[
     "model",
 ];
 
-/// All built-in recognizers, in a fixed order.
+/// All built-in recognizers of the default date profile, in a fixed order.
 pub fn builtin_recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
+    builtin_recognizers_with(regions, DateProfile::Default)
+}
+
+/// All built-in recognizers, with the date forms of `profile` (the strict
+/// profile adds bare years and weekdays next to a context word).
+pub fn builtin_recognizers_with(
+    regions: &PhoneRegions,
+    profile: DateProfile,
+) -> Vec<PatternRecognizer> {
     let mut v = Vec::new();
     v.extend(email::recognizers());
     v.extend(url::recognizers());
@@ -474,6 +503,8 @@ pub fn builtin_recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
     v.extend(ip::recognizers());
     v.extend(phone::recognizers(regions));
     v.extend(ids::recognizers());
+    v.extend(dates::recognizers(profile));
+    v.extend(age::recognizers());
     v
 }
 
@@ -713,7 +744,13 @@ pub(crate) mod testutil {
 
     /// The values found in `text` by the built-in recognizers of `entity`.
     pub fn find(entity: &Entity, text: &str) -> Vec<String> {
-        let mut det = PatternDetector::new(builtin_recognizers(&PhoneRegions::default()));
+        find_with(entity, text, DateProfile::Default)
+    }
+
+    /// As [`find`], with the recognizers of a date profile.
+    pub fn find_with(entity: &Entity, text: &str, profile: DateProfile) -> Vec<String> {
+        let mut det =
+            PatternDetector::new(builtin_recognizers_with(&PhoneRegions::default(), profile));
         det.retain(|e| e == entity);
         let mut out = Vec::new();
         det.detect(text, &mut out).expect("patterns never fail");
