@@ -72,7 +72,8 @@ def bio_for(offsets, words, toks):
     return ["B-" if words[i] == first else "I-" for i in toks]
 
 
-def decode(text: str, offsets, probs: np.ndarray, id2label: list[str], threshold: float = 0.5):
+def decode(text: str, offsets, probs: np.ndarray, id2label: list[str], threshold: float = 0.5,
+           word_level: bool = False):
     """Token probabilities -> raw spans [(start, end, LABEL)] (no BIO prefix).
 
     A type change or a non-whitespace gap or a B- token after whitespace starts a new span;
@@ -83,6 +84,21 @@ def decode(text: str, offsets, probs: np.ndarray, id2label: list[str], threshold
     cur = None
     lab_ids = probs.argmax(-1)
     scores = probs.max(-1)
+    if word_level:
+        # every sub-word piece takes the label and score of its word's first piece (a piece glued
+        # to the previous one, letters/digits on both sides, continues that word)
+        lab_ids = lab_ids.copy(); scores = scores.copy()
+        first = None
+        for i, (s, e) in enumerate(offsets):
+            if e <= s:
+                first = None
+                continue
+            if first is not None and s == offsets[i - 1][1] and s > 0 and text[s - 1].isalnum() and text[s].isalnum():
+                lab = id2label[int(lab_ids[first])]
+                lab_ids[i] = id2label.index("I-" + lab[2:]) if lab != "O" else lab_ids[first]
+                scores[i] = scores[first]
+            else:
+                first = i
     for i, (s, e) in enumerate(offsets):
         if e <= s:
             continue
@@ -164,7 +180,7 @@ def run_ort(sess, batch_ids: list[list[int]]) -> list[np.ndarray]:
 
 
 def predict_spans(sess, tok, texts: list[str], id2label: list[str], batch: int = 32,
-                  max_len: int = 512, threshold: float = 0.5):
+                  max_len: int = 512, threshold: float = 0.5, word_level: bool = False):
     """Raw spans for each text (texts longer than max_len tokens are truncated)."""
     encs = [encode(tok, t, max_len) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(encs[i][0]))
@@ -173,5 +189,5 @@ def predict_spans(sess, tok, texts: list[str], id2label: list[str], batch: int =
         idx = order[k: k + batch]
         logits = run_ort(sess, [encs[i][0] for i in idx])
         for i, lg in zip(idx, logits):
-            res[i] = decode(texts[i], encs[i][1], softmax(lg), id2label, threshold)
+            res[i] = decode(texts[i], encs[i][1], softmax(lg), id2label, threshold, word_level)
     return res

@@ -110,6 +110,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--extra", action="append", default=[], help="name=path.onnx (new label set)")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--word-level", action="store_true",
+                    help="decode per word: sub-word pieces take their word's first-piece label")
     args = ap.parse_args()
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
@@ -133,7 +135,7 @@ def main():
     test = C.read_jsonl(os.path.join(args.data, "test.jsonl"))
     keep = {"PERSON", "ORGANIZATION", "LOCATION"}
     texts = [r["text"] for r in test]
-    raw = {m: C.predict_spans(s, tok, texts, l) for m, (s, l) in models.items()}
+    raw = {m: C.predict_spans(s, tok, texts, l, word_level=args.word_level) for m, (s, l) in models.items()}
     for part in ("all", "btc", "sec"):
         rows = [i for i, r in enumerate(test) if part == "all" or r["source"] == part]
         res = {}
@@ -163,7 +165,7 @@ def main():
     # 2. presidio synth
     synth = C.read_jsonl(os.path.join(args.eval_dir, "presidio_synth_v2.jsonl"))
     stexts = [r["text"] for r in synth]
-    sraw = {m: C.predict_spans(s, tok, stexts, l) for m, (s, l) in models.items()}
+    sraw = {m: C.predict_spans(s, tok, stexts, l, word_level=args.word_level) for m, (s, l) in models.items()}
     res = {}
     for m in models:
         preds = canon_preds(stexts, sraw[m])
@@ -186,7 +188,7 @@ def main():
         sp = sorted(((s["start"], s["end"], s["label"]) for s in r["spans"]))
         r["spans"] = [{"start": a, "end": b, "label": l} for a, b, l in C.canonical_spans(r["text"], sp)]
     mtexts = [r["text"] for r in ml]
-    mraw = {m: C.predict_spans(s, tok, mtexts, l) for m, (s, l) in models.items()}
+    mraw = {m: C.predict_spans(s, tok, mtexts, l, word_level=args.word_level) for m, (s, l) in models.items()}
     langs = sorted({r["lang"] for r in ml})
     rows = ["| lang | " + " | ".join(f"{m} PERSON F1" for m in models) + " | Δ PERSON | " +
             " | ".join(f"{m} ORG F1 | {m} LOC F1" for m in models) + " |",
