@@ -13,8 +13,8 @@
 //! removed), so the relative cost of the dates is measured on the same
 //! machine at the same time.
 //!
-//! Run: `cargo bench --bench patterns`. Figures: BENCHMARKS-patterns.md and
-//! BENCHMARKS-dates.md.
+//! Run: `cargo bench --bench patterns`. Figures: BENCHMARKS.md.
+//!
 
 use anonymist::recognizers::{PatternDetector, PhoneRegions, builtin_recognizers};
 use anonymist::{Detector, Entity};

@@ -9,7 +9,7 @@
 //! length plausibility and leading digits of the national significant number
 //! (NSN). International numbers of other country codes only get an E.164
 //! length check (8-15 digits). Not shipped in the library: see
-//! BENCHMARKS-patterns.md, "Phone validation".
+//! BENCHMARKS.md, "Phone validation".
 
 use phonenumber::country::Id;
 use serde_json::Value;

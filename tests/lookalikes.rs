@@ -1,7 +1,7 @@
 //! The look-alike suite: the whole default engine over strings that resemble
 //! PII and are not. At most 2% of them may be touched by any span; the rate
 //! per class is printed (`cargo test --release --test lookalikes -- --nocapture`)
-//! and recorded in BENCHMARKS-dates.md.
+//! and recorded in BENCHMARKS.md.
 //!
 //! The engine is `Engine::builder().build()`, so whatever the default engine
 //! holds (patterns today, the NER model once it is in the default) is tested.

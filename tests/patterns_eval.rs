@@ -12,7 +12,7 @@
 //! ANONYMIST_EVAL_VERBOSE=1 cargo test --test patterns_eval -- --nocapture   # and every failure
 //! ```
 //!
-//! Rules (see BENCHMARKS-patterns.md for the reasoning):
+//! Rules (see BENCHMARKS.md for the reasoning):
 //! - The detector is the shipped default: `builtin_recognizers(&PhoneRegions::default())`,
 //!   spans resolved with [`resolve`], kept when `score >= 0.5` (the engine's
 //!   default threshold).

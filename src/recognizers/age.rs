@@ -124,7 +124,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             &[],
             // Checked in `around_age`: letters may follow the number.
             Boundary::None,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         )
         .group(1)
         .around(around_age),

@@ -995,8 +995,20 @@ pub(super) fn recognizers(profile: DateProfile) -> Vec<PatternRecognizer> {
     );
 
     let mut v = vec![
-        date_recognizer("date_ymd", &ymd, judge_ymd, around_numeric, Anchor::Digits),
-        date_recognizer("date_dmy", &dmy, judge_dmy, around_numeric, Anchor::Digits),
+        date_recognizer(
+            "date_ymd",
+            &ymd,
+            judge_ymd,
+            around_numeric,
+            Anchor::AnyDigits,
+        ),
+        date_recognizer(
+            "date_dmy",
+            &dmy,
+            judge_dmy,
+            around_numeric,
+            Anchor::AnyDigits,
+        ),
         // Month-name dates always hold a digit (day or year) and no run of
         // more than ~40 bytes without one, so the digit windows cover them.
         date_recognizer(
@@ -1004,51 +1016,57 @@ pub(super) fn recognizers(profile: DateProfile) -> Vec<PatternRecognizer> {
             &day_month,
             judge_named,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_month_day",
             &month_day,
             judge_named,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_month_year",
             &month_year,
             judge_named,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_dashed",
             &dashed,
             judge_named,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_month_year_numeric",
             r"(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})|(?P<m2>0[1-9])\.(?P<y2>[0-9]{4})",
             judge_month_year_numeric,
             around_numeric,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_month_dash",
             &month_dash,
             judge_short_dashed,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
         date_recognizer(
             "date_dash_month",
             &dash_month,
             judge_short_dashed,
             around_named,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ),
-        date_recognizer("time", &lone_time, judge_time, around_time, Anchor::Digits),
+        date_recognizer(
+            "time",
+            &lone_time,
+            judge_time,
+            around_time,
+            Anchor::AnyDigits,
+        ),
     ];
     if profile == DateProfile::Strict {
         v.push(date_recognizer(
@@ -1056,7 +1074,7 @@ pub(super) fn recognizers(profile: DateProfile) -> Vec<PatternRecognizer> {
             r"(?P<y>[12][0-9]{3})",
             judge_year,
             around_year,
-            Anchor::Digits,
+            Anchor::AnyDigits,
         ));
         let full_days = alternation(WEEKDAYS.iter().filter(|w| !w.1).map(|w| w.0));
         v.push(

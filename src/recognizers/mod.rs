@@ -55,6 +55,10 @@ pub enum Anchor {
     /// Every match contains an ASCII digit, and no run of more than
     /// [`WINDOW_MARGIN`] bytes inside a match lacks one.
     Digits,
+    /// Like [`Anchor::Digits`], but the match may hold nothing more than one
+    /// short lone number ("3 March", "aged 42"): runs on windows around every
+    /// digit run, not only the runs [`interesting_run`] keeps.
+    AnyDigits,
     /// Every match contains this byte (`@` in an e-mail address) no more
     /// than this many bytes from either end: runs on windows that wide
     /// around each occurrence.
@@ -122,6 +126,8 @@ pub struct PatternRecognizer {
     /// before one of these bytes, longest first ("4111 1111 1111 1111 2024"
     /// holds a card followed by a year).
     shrink: &'static [u8],
+    /// Matches count as validated (see [`PatternRecognizer::trusted`]).
+    trusted: bool,
     /// A check of the neighbouring text, run after the boundary check.
     around: Option<Around>,
 }
@@ -163,8 +169,17 @@ impl PatternRecognizer {
             boundary,
             anchor,
             shrink: &[],
+            trusted: false,
             around: None,
         }
+    }
+
+    /// Marks every match as validated, so that it wins conflicts with spans
+    /// of other entities (ad-hoc recognizers sent with a request: the caller
+    /// asked for exactly these).
+    pub fn trusted(mut self) -> Self {
+        self.trusted = true;
+        self
     }
 
     /// A user-defined recognizer (from a policy file). The pattern is
@@ -192,6 +207,7 @@ impl PatternRecognizer {
             boundary: Boundary::None,
             anchor: Anchor::Full,
             shrink: &[],
+            trusted: false,
             around: None,
         })
     }
@@ -304,7 +320,7 @@ impl PatternRecognizer {
         {
             Check::Reject => return None,
             Check::Valid => (self.valid_score, true),
-            Check::Plausible => (self.score, false),
+            Check::Plausible => (self.score, self.trusted),
         };
         if !self.context.is_empty() && has_context(text, start, end, &self.context) {
             score = (score + CONTEXT_BOOST).min(1.0);
@@ -516,6 +532,8 @@ pub struct PatternDetector {
     /// which recognizers can match there at all (most windows in prose hold
     /// a year or a count and match none).
     digit_set: Option<RegexSet>,
+    any_digit_anchored: Vec<PatternRecognizer>,
+    any_digit_set: Option<RegexSet>,
     byte_anchored: Vec<PatternRecognizer>,
     full_text: Vec<PatternRecognizer>,
 }
@@ -526,6 +544,8 @@ impl PatternDetector {
         let mut d = PatternDetector {
             digit_anchored: Vec::new(),
             digit_set: None,
+            any_digit_anchored: Vec::new(),
+            any_digit_set: None,
             byte_anchored: Vec::new(),
             full_text: Vec::new(),
         };
@@ -539,6 +559,7 @@ impl PatternDetector {
     fn place(&mut self, r: PatternRecognizer) {
         match r.anchor {
             Anchor::Digits => self.digit_anchored.push(r),
+            Anchor::AnyDigits => self.any_digit_anchored.push(r),
             Anchor::Byte(..) => self.byte_anchored.push(r),
             Anchor::Full => self.full_text.push(r),
         }
@@ -548,11 +569,13 @@ impl PatternDetector {
         // A set too large for the regex size limit just disables the
         // shortcut: every recognizer then runs on every window.
         self.digit_set = RegexSet::new(self.digit_anchored.iter().map(|r| r.regex.as_str())).ok();
+        self.any_digit_set =
+            RegexSet::new(self.any_digit_anchored.iter().map(|r| r.regex.as_str())).ok();
     }
 
     /// Adds a recognizer (custom ones from a policy).
     pub fn push(&mut self, r: PatternRecognizer) {
-        let digits = r.anchor == Anchor::Digits;
+        let digits = matches!(r.anchor, Anchor::Digits | Anchor::AnyDigits);
         self.place(r);
         if digits {
             self.rebuild_set();
@@ -563,6 +586,7 @@ impl PatternDetector {
         let mut e: Vec<Entity> = self
             .digit_anchored
             .iter()
+            .chain(&self.any_digit_anchored)
             .chain(&self.byte_anchored)
             .chain(&self.full_text)
             .map(|r| r.entity.clone())
@@ -575,6 +599,7 @@ impl PatternDetector {
     /// Keeps only recognizers for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&Entity) -> bool) {
         self.digit_anchored.retain(|r| keep(&r.entity));
+        self.any_digit_anchored.retain(|r| keep(&r.entity));
         self.byte_anchored.retain(|r| keep(&r.entity));
         self.full_text.retain(|r| keep(&r.entity));
         self.rebuild_set();
@@ -667,6 +692,12 @@ fn next_digit(b: &[u8], from: usize) -> Option<usize> {
 /// digit-anchored value ([`interesting_run`]), `WINDOW_MARGIN` bytes wide on
 /// each side, merged where they overlap, on char boundaries.
 pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
+    windows_around_digits(text, false)
+}
+
+/// Windows around digit runs: every run, or only those that
+/// [`interesting_run`] keeps.
+fn windows_around_digits(text: &str, every_run: bool) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut windows: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -679,7 +710,7 @@ pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        if !interesting_run(b, run_start, i) {
+        if !every_run && !interesting_run(b, run_start, i) {
             continue;
         }
         let mut lo = run_start.saturating_sub(WINDOW_MARGIN);
@@ -718,16 +749,22 @@ impl Detector for PatternDetector {
                 }
             }
         }
-        if !self.digit_anchored.is_empty() {
-            for (lo, hi) in digit_windows(text) {
-                match &self.digit_set {
+        for (recs, set, every_run) in [
+            (&self.digit_anchored, &self.digit_set, false),
+            (&self.any_digit_anchored, &self.any_digit_set, true),
+        ] {
+            if recs.is_empty() {
+                continue;
+            }
+            for (lo, hi) in windows_around_digits(text, every_run) {
+                match set {
                     Some(set) => {
                         for i in set.matches(&text[lo..hi]).iter() {
-                            self.digit_anchored[i].scan(text, lo, hi, out);
+                            recs[i].scan(text, lo, hi, out);
                         }
                     }
                     None => {
-                        for r in &self.digit_anchored {
+                        for r in recs {
                             r.scan(text, lo, hi, out);
                         }
                     }

@@ -150,7 +150,9 @@ fn analyze_options(req: &AnalyzeRequest) -> Result<AnalyzeOptions, ApiError> {
                 PatternRecognizer::custom(&name, entity.clone(), &p.regex, p.score, &r.context)
                     .map_err(|_| {
                         ApiError::bad_request(format!("ad_hoc_recognizers[{i}]: invalid regex"))
-                    })?;
+                    })?
+                    // The caller asked for exactly these: they win conflicts.
+                    .trusted();
             patterns.push(rec);
         }
         if !r.deny_list.is_empty() {
