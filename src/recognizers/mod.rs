@@ -624,20 +624,31 @@ pub fn byte_windows(text: &str, byte: u8, margin: usize) -> Vec<(usize, usize)> 
         {
             continue;
         }
-        let mut lo = at.saturating_sub(margin);
-        let mut hi = (at + 1 + margin).min(b.len());
-        while lo > 0 && !text.is_char_boundary(lo) {
-            lo -= 1;
-        }
-        while hi < b.len() && !text.is_char_boundary(hi) {
-            hi += 1;
-        }
-        match windows.last_mut() {
-            Some(last) if lo <= last.1 => last.1 = hi,
-            _ => windows.push((lo, hi)),
-        }
+        push_window(
+            &mut windows,
+            text,
+            at.saturating_sub(margin),
+            at + 1 + margin,
+        );
     }
     windows
+}
+
+/// Adds `lo..hi` (clamped to the text, widened to char boundaries) to
+/// `windows`, merging it into the last window when they overlap. Windows are
+/// pushed in text order.
+fn push_window(windows: &mut Vec<(usize, usize)>, text: &str, mut lo: usize, hi: usize) {
+    let mut hi = hi.min(text.len());
+    while lo > 0 && !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    while hi < text.len() && !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    match windows.last_mut() {
+        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+        _ => windows.push((lo, hi)),
+    }
 }
 
 /// Whether the digit run `b[s..e]` can be part of a digit-anchored value.
@@ -713,18 +724,12 @@ fn windows_around_digits(text: &str, every_run: bool) -> Vec<(usize, usize)> {
         if !every_run && !interesting_run(b, run_start, i) {
             continue;
         }
-        let mut lo = run_start.saturating_sub(WINDOW_MARGIN);
-        let mut hi = (i + WINDOW_MARGIN).min(b.len());
-        while lo > 0 && !text.is_char_boundary(lo) {
-            lo -= 1;
-        }
-        while hi < b.len() && !text.is_char_boundary(hi) {
-            hi += 1;
-        }
-        match windows.last_mut() {
-            Some(last) if lo <= last.1 => last.1 = hi,
-            _ => windows.push((lo, hi)),
-        }
+        push_window(
+            &mut windows,
+            text,
+            run_start.saturating_sub(WINDOW_MARGIN),
+            i + WINDOW_MARGIN,
+        );
     }
     windows
 }
