@@ -19,7 +19,31 @@ const MAX_TOUCHED: f64 = 0.02;
 
 #[test]
 fn default_engine_leaves_lookalikes_alone() {
-    let engine = Engine::builder().build().expect("default engine");
+    check_lookalikes(Engine::builder().build().expect("default engine"));
+}
+
+/// The same suite with the shipped NER model added, as the CLI runs it.
+/// Known to fail today: the model's ID labels (DRIVERS_LICENSE,
+/// GOVERNMENT_ID...) and lone-number LOCATION/STREET_ADDRESS spans touch
+/// about 48 % of the look-alikes (build numbers, order ids). Un-ignore once
+/// those labels are gated (issue 7, item 2).
+#[test]
+#[ignore = "known failure: the NER model's ID labels are not gated yet (issue 7)"]
+fn engine_with_the_model_leaves_lookalikes_alone() {
+    let ner = anonymist::ner::NerDetector::load(&anonymist::ner::NerOptions {
+        model_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/models").into(),
+        ..Default::default()
+    })
+    .expect("the shipped model loads");
+    check_lookalikes(
+        Engine::builder()
+            .detector(Box::new(ner))
+            .build()
+            .expect("engine"),
+    );
+}
+
+fn check_lookalikes(engine: Engine) {
     let items = lookalikes::generate(SEED, PER_CLASS);
     let mut per_class: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut examples: Vec<String> = Vec::new();
