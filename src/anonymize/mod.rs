@@ -109,6 +109,11 @@ impl Anonymizer {
         self
     }
 
+    /// The key of the hash operator (read once, when the engine is built).
+    pub fn hash_key(&self) -> &HashKey {
+        &self.key
+    }
+
     /// The operator used for `entity`.
     pub fn operator_for(&self, entity: &Entity) -> &Operator {
         self.per_entity.get(entity).unwrap_or(&self.default)

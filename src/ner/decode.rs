@@ -403,7 +403,7 @@ pub fn decode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ner::labels::{BertConfig, LabelScheme};
+    use crate::ner::labels::LabelScheme;
 
     const LABELS: &[&str] = &[
         "O",
@@ -426,23 +426,7 @@ mod tests {
     ];
 
     fn scheme() -> LabelScheme {
-        let cfg = BertConfig {
-            id2label: LABELS
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i.to_string(), l.to_string()))
-                .collect(),
-            hidden_size: 8,
-            num_hidden_layers: 1,
-            num_attention_heads: 2,
-            intermediate_size: 16,
-            max_position_embeddings: 16,
-            vocab_size: 10,
-            layer_norm_eps: 1e-12,
-            hidden_act: "gelu".into(),
-            model_type: "bert".into(),
-        };
-        LabelScheme::from_config(&cfg).expect("labels")
+        LabelScheme::from_config(&crate::ner::labels::tests::cfg(LABELS)).expect("labels")
     }
 
     /// Tokens given as (text piece, label, probability); a piece starting with

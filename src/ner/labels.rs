@@ -120,10 +120,11 @@ impl LabelScheme {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn cfg(labels: &[&str]) -> BertConfig {
+    /// A minimal config with these labels, for tests of label handling.
+    pub(crate) fn cfg(labels: &[&str]) -> BertConfig {
         BertConfig {
             id2label: labels
                 .iter()

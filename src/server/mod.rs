@@ -255,7 +255,12 @@ pub fn build_state(engine: Arc<Engine>, config: ServeConfig) -> Result<Arc<AppSt
         .build()
         .map_err(|e| ServeError::Client(e.to_string()))?;
     let conversations = ConversationStore::open(config.store.clone())?;
-    let hash_key = presidio::server_hash_key(config.insecure_unkeyed_hash);
+    // The engine already read the key as the policy says (`[hash]`, else
+    // ANONYMIST_HASH_KEY); the server only adds its own insecure opt-in.
+    let hash_key = match engine.anonymizer().hash_key() {
+        HashKey::Missing if config.insecure_unkeyed_hash => HashKey::InsecureUnkeyed,
+        k => k.clone(),
+    };
     let proxy_anonymizer =
         Anonymizer::new(Operator::Pseudonym, Default::default(), HashKey::Missing)
             .expect("pseudonym needs no key");

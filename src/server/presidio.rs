@@ -6,7 +6,7 @@
 //! (`EMAIL_ADDRESS`, `PHONE_NUMBER`, `IBAN_CODE`); both are accepted.
 
 use super::{ApiError, AppState, JsonBody};
-use crate::anonymize::{Anonymizer, HashKey, Operator, Vault};
+use crate::anonymize::{Anonymizer, Operator, Vault};
 use crate::engine::AnalyzeOptions;
 use crate::offsets::CharIndex;
 use crate::recognizers::{DenyListDetector, PatternDetector, PatternRecognizer};
@@ -436,13 +436,4 @@ pub async fn deanonymize(
         text,
         items: Vec::new(),
     }))
-}
-
-/// The hash key used by the server.
-pub fn server_hash_key(insecure: bool) -> HashKey {
-    match std::env::var_os("ANONYMIST_HASH_KEY") {
-        Some(k) if !k.is_empty() => HashKey::Keyed(k.into_encoded_bytes()),
-        _ if insecure => HashKey::InsecureUnkeyed,
-        _ => HashKey::Missing,
-    }
 }
