@@ -63,6 +63,22 @@ fn around_age(text: &str, start: usize, end: usize) -> bool {
     ) && matches!(second.as_str(), "geleden" | "ago" | "fa" | "her"))
 }
 
+/// The words that can stand within two words of the number in one of the
+/// phrases below (see `gate.rs`; only the first three letters count, words
+/// with non-ASCII letters need not be listed, and the pronoun + "to be"
+/// form is read by the gate itself). A phrase such as `j'ai 42 ans`,
+/// `ho 42 anni`, `ben 42 jaar` is caught by the word after the number.
+pub(super) const GATE_WORDS: &[&str] = &[
+    // English
+    "aged", "age", "ages", "years", "year", "yrs", "yr", "y", "yo", "turned", "turns", "turn",
+    "turning", // French
+    "ans", "agee", "agees", // German
+    "jahre", "jahr", "alter", "alters", // Spanish
+    "tengo", "tiene", "tienes", "tenia", "cumple", "cumplio", "cumplir", "edad", // Italian
+    "anni", // Dutch
+    "jaar", "leeftijd",
+];
+
 pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     const SP: &str = r"[ \x{A0}]";
     const N: &str = r"([0-9]{1,3})";

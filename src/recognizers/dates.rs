@@ -185,6 +185,14 @@ const MONTHS: &[(&str, u32, bool)] = &[
     ("mrt", 3, true),
 ];
 
+/// The words that can stand within two words of a lone number in a date or
+/// a time (see `gate.rs`, which also reads `2 pm` / `2 a.m.` itself): month
+/// names, and the time suffixes of [`time_pattern`] (`14 h`, `14 Uhr`,
+/// `14 uur`, `14 u`). A weekday only comes with a month.
+pub(super) fn gate_words() -> impl Iterator<Item = &'static str> {
+    MONTHS.iter().map(|m| m.0).chain(["h", "u", "uhr", "uur"])
+}
+
 /// Weekday names (full, then the abbreviations dates are written with).
 const WEEKDAYS: &[(&str, bool)] = &[
     ("monday", false),

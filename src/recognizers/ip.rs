@@ -100,11 +100,12 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
         )
         .shrink(b":%/"),
         // MAC addresses: the general recognizer on digit windows, and the
-        // colon and dash forms also around their separators, since
-        // "AA:BB:CC:DD:EE:FF" has no decimal digit.
+        // colon, dash and Cisco dot forms also around their separators,
+        // since "AA:BB:CC:DD:EE:FF" or "aabb.ccdd.eeff" has no decimal digit.
         mac(Anchor::Digits),
         mac(Anchor::Byte(b':', 20)),
         mac(Anchor::Byte(b'-', 20)),
+        mac(Anchor::Byte(b'.', 20)),
     ]
 }
 
@@ -217,10 +218,11 @@ mod tests {
             find(&Entity::MAC_ADDRESS, "Device MAC: AA:BB:CC:DD:EE:FA"),
             vec!["AA:BB:CC:DD:EE:FA"]
         );
-        // The all-letter Cisco form (`aabb.ccdd.eeaf`) has neither a digit
-        // nor a `:`/`-` to anchor on; scanning every `.` of prose for it
-        // would cost more than the pattern pass itself. Known gap.
-        assert!(find(&Entity::MAC_ADDRESS, "is aabb.ccdd.eeaf").is_empty());
+        // The all-letter Cisco form has no digit: found around its dots.
+        assert_eq!(
+            find(&Entity::MAC_ADDRESS, "is aabb.ccdd.eeaf"),
+            vec!["aabb.ccdd.eeaf"]
+        );
         for near in [
             "12:30:45:10:20:30.5",
             "ab:cd:ef:01:23",

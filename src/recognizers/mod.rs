@@ -22,6 +22,7 @@ mod card;
 mod dates;
 mod deny;
 mod email;
+mod gate;
 mod iban;
 mod ids;
 mod ip;
@@ -31,6 +32,7 @@ mod url;
 
 use crate::detector::{DetectError, Detector};
 use crate::span::{Entity, Source, Span};
+use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
 use std::borrow::Cow;
 
@@ -63,6 +65,13 @@ pub enum Anchor {
     /// than this many bytes from either end: runs on windows that wide
     /// around each occurrence.
     Byte(u8, usize),
+    /// Every match holds one of these literals (case-sensitive: list the
+    /// case variants a case-insensitive pattern accepts), starting
+    /// at most `.1` bytes after the match's start and ending at most `.2`
+    /// bytes before its end: runs on windows that wide around each
+    /// occurrence. One Aho-Corasick pass finds the literals of all such
+    /// recognizers at once.
+    Literals(&'static [&'static str], usize, usize),
     /// Runs over the whole text (the regex has a literal the engine can skip to).
     Full,
 }
@@ -116,7 +125,7 @@ pub struct PatternRecognizer {
     validator: Option<Validator>,
     /// Lower-case words that raise the score when found shortly before (or
     /// just after) the match.
-    context: Vec<Cow<'static, str>>,
+    context: ContextWords,
     /// Lower-case words that veto a match when they stand right before it
     /// (`order`, `invoice`...: a number after them is an id, not a phone).
     veto: &'static [&'static str],
@@ -138,6 +147,10 @@ pub const CONTEXT_BOOST: f32 = 0.35;
 const CONTEXT_BEFORE: usize = 64;
 /// Bytes looked at after a match for context words.
 const CONTEXT_AFTER: usize = 24;
+/// Lazy-DFA cache of each recognizer set: large enough that the union of
+/// two dozen patterns does not clear its cache (and fall back to the slow
+/// NFA engine) on every window.
+const SET_DFA_CACHE: usize = 32 << 20;
 /// Window margin around digit runs for digit-anchored recognizers.
 pub const WINDOW_MARGIN: usize = 48;
 
@@ -164,7 +177,7 @@ impl PatternRecognizer {
             score,
             valid_score,
             validator: validator.map(|f| Box::new(f) as Validator),
-            context: context.iter().map(|c| Cow::Borrowed(*c)).collect(),
+            context: ContextWords::new(context.iter().map(|c| Cow::Borrowed(*c)).collect()),
             veto: &[],
             boundary,
             anchor,
@@ -199,10 +212,12 @@ impl PatternRecognizer {
             score,
             valid_score: score,
             validator: None,
-            context: context
-                .iter()
-                .map(|c| Cow::Owned(c.to_lowercase()))
-                .collect(),
+            context: ContextWords::new(
+                context
+                    .iter()
+                    .map(|c| Cow::Owned(c.to_lowercase()))
+                    .collect(),
+            ),
             veto: &[],
             boundary: Boundary::None,
             anchor: Anchor::Full,
@@ -402,28 +417,84 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
     }
 }
 
-/// The lower-cased ASCII text of `text[from..to]`, widened to char boundaries.
-fn lower_window(text: &str, mut from: usize, mut to: usize) -> String {
+/// `text[from..to]` widened to char boundaries.
+fn widened(text: &str, mut from: usize, mut to: usize) -> &str {
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
     }
     while to < text.len() && !text.is_char_boundary(to) {
         to += 1;
     }
-    text[from..to].to_lowercase()
+    &text[from..to]
 }
 
-fn has_context(text: &str, start: usize, end: usize, words: &[Cow<'static, str>]) -> bool {
-    let before = lower_window(text, start.saturating_sub(CONTEXT_BEFORE), start);
-    let after = lower_window(text, end, (end + CONTEXT_AFTER).min(text.len()));
-    words
-        .iter()
-        .any(|w| contains_word(&before, w) || contains_word(&after, w))
+/// Lower-case context words, grouped by first byte so that a look-up at one
+/// position of the text compares only the words that can start there.
+struct ContextWords {
+    /// Sorted by first byte.
+    words: Vec<Cow<'static, str>>,
+    /// `words[index[c]..index[c + 1]]` start with byte `c`.
+    index: Box<[u16; 257]>,
 }
 
-/// Whether `word` occurs in `hay` with no letter glued to its front (so that
-/// `phone` matches "Phone:", "telephone" does not need to, and "iphone" is not
-/// "phone" context... it is, which is harmless).
+impl ContextWords {
+    fn new(mut words: Vec<Cow<'static, str>>) -> Self {
+        words.retain(|w| !w.is_empty());
+        words.sort_by_key(|w| w.as_bytes()[0]);
+        let mut index = Box::new([0u16; 257]);
+        for c in 0..256 {
+            index[c + 1] = index[c]
+                + words
+                    .iter()
+                    .filter(|w| usize::from(w.as_bytes()[0]) == c)
+                    .count() as u16;
+        }
+        ContextWords { words, index }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The words starting with byte `c`.
+    fn starting_with(&self, c: u8) -> &[Cow<'static, str>] {
+        let c = usize::from(c);
+        &self.words[usize::from(self.index[c])..usize::from(self.index[c + 1])]
+    }
+}
+
+fn has_context(text: &str, start: usize, end: usize, words: &ContextWords) -> bool {
+    let before = widened(text, start.saturating_sub(CONTEXT_BEFORE), start);
+    let after = widened(text, end, (end + CONTEXT_AFTER).min(text.len()));
+    has_word(before, words) || has_word(after, words)
+}
+
+/// Whether one of the lower-case `words` occurs in `hay`, case-insensitively,
+/// with no letter or digit glued to its front (so that `phone` matches
+/// "Phone:" and "phone-number", not "xphone"; a word may run on: `tel`
+/// matches "telephone").
+fn has_word(hay: &str, words: &ContextWords) -> bool {
+    if !hay.is_ascii() {
+        // Rare: lower-case a copy, so that non-ASCII capitals match too.
+        let lower = hay.to_lowercase();
+        return words.words.iter().any(|w| contains_word(&lower, w));
+    }
+    // ASCII: compare in place where a word can start, no allocation.
+    let b = hay.as_bytes();
+    (0..b.len())
+        .filter(|&i| i == 0 || !b[i - 1].is_ascii_alphanumeric())
+        .any(|i| {
+            words
+                .starting_with(b[i].to_ascii_lowercase())
+                .iter()
+                .any(|w| {
+                    let w = w.as_bytes();
+                    b.len() - i >= w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w)
+                })
+        })
+}
+
+/// Whether `word` occurs in `hay` with no letter or digit glued to its front.
 fn contains_word(hay: &str, word: &str) -> bool {
     let mut from = 0;
     while let Some(i) = hay[from..].find(word) {
@@ -534,11 +605,28 @@ pub struct PatternDetector {
     digit_set: Option<RegexSet>,
     any_digit_anchored: Vec<PatternRecognizer>,
     any_digit_set: Option<RegexSet>,
+    /// Which digit runs the `any_digit_anchored` recognizers (dates, times,
+    /// ages) can take at all.
+    date_gate: Option<gate::DateGate>,
     byte_anchored: Vec<PatternRecognizer>,
+    literal_anchored: Vec<PatternRecognizer>,
+    /// The literals of all `literal_anchored` recognizers; pattern `i` is
+    /// `literal_owner[i]`'s.
+    literals: Option<AhoCorasick>,
+    literal_owner: Vec<usize>,
     full_text: Vec<PatternRecognizer>,
 }
 
 impl PatternDetector {
+    /// The same recognizers with no prefilter at all: each one scans the
+    /// whole text. Slow; the reference that tests hold the prefilter to
+    /// (it must never change what is found).
+    pub fn exhaustive(recognizers: Vec<PatternRecognizer>) -> Self {
+        let mut d = PatternDetector::new(Vec::new());
+        d.full_text = recognizers;
+        d
+    }
+
     /// A detector over these recognizers.
     pub fn new(recognizers: Vec<PatternRecognizer>) -> Self {
         let mut d = PatternDetector {
@@ -546,7 +634,11 @@ impl PatternDetector {
             digit_set: None,
             any_digit_anchored: Vec::new(),
             any_digit_set: None,
+            date_gate: None,
             byte_anchored: Vec::new(),
+            literal_anchored: Vec::new(),
+            literals: None,
+            literal_owner: Vec::new(),
             full_text: Vec::new(),
         };
         for r in recognizers {
@@ -561,6 +653,7 @@ impl PatternDetector {
             Anchor::Digits => self.digit_anchored.push(r),
             Anchor::AnyDigits => self.any_digit_anchored.push(r),
             Anchor::Byte(..) => self.byte_anchored.push(r),
+            Anchor::Literals(..) => self.literal_anchored.push(r),
             Anchor::Full => self.full_text.push(r),
         }
     }
@@ -568,14 +661,49 @@ impl PatternDetector {
     fn rebuild_set(&mut self) {
         // A set too large for the regex size limit just disables the
         // shortcut: every recognizer then runs on every window.
-        self.digit_set = RegexSet::new(self.digit_anchored.iter().map(|r| r.regex.as_str())).ok();
-        self.any_digit_set =
-            RegexSet::new(self.any_digit_anchored.iter().map(|r| r.regex.as_str())).ok();
+        let set = |recs: &[PatternRecognizer]| {
+            regex::RegexSetBuilder::new(recs.iter().map(|r| r.regex.as_str()))
+                .dfa_size_limit(SET_DFA_CACHE)
+                .build()
+                .ok()
+        };
+        self.digit_set = set(&self.digit_anchored);
+        self.any_digit_set = set(&self.any_digit_anchored);
+        // Only the date and age modules make `AnyDigits` recognizers; their
+        // trigger words are the gate's.
+        self.date_gate = (!self.any_digit_anchored.is_empty()).then(|| {
+            gate::DateGate::new(
+                dates::gate_words().chain(age::GATE_WORDS.iter().copied()),
+                self.any_digit_anchored.iter().any(|r| r.name == "year"),
+            )
+        });
+        let mut literals = Vec::new();
+        self.literal_owner.clear();
+        for (i, r) in self.literal_anchored.iter().enumerate() {
+            if let Anchor::Literals(lits, ..) = r.anchor {
+                literals.extend_from_slice(lits);
+                self.literal_owner
+                    .extend(std::iter::repeat_n(i, lits.len()));
+            }
+        }
+        self.literals = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                    .build(&literals)
+                    .expect("built-in literals compile"),
+            )
+        };
     }
 
     /// Adds a recognizer (custom ones from a policy).
     pub fn push(&mut self, r: PatternRecognizer) {
-        let digits = matches!(r.anchor, Anchor::Digits | Anchor::AnyDigits);
+        let digits = matches!(
+            r.anchor,
+            Anchor::Digits | Anchor::AnyDigits | Anchor::Literals(..)
+        );
         self.place(r);
         if digits {
             self.rebuild_set();
@@ -588,6 +716,7 @@ impl PatternDetector {
             .iter()
             .chain(&self.any_digit_anchored)
             .chain(&self.byte_anchored)
+            .chain(&self.literal_anchored)
             .chain(&self.full_text)
             .map(|r| r.entity.clone())
             .collect();
@@ -601,13 +730,16 @@ impl PatternDetector {
         self.digit_anchored.retain(|r| keep(&r.entity));
         self.any_digit_anchored.retain(|r| keep(&r.entity));
         self.byte_anchored.retain(|r| keep(&r.entity));
+        self.literal_anchored.retain(|r| keep(&r.entity));
         self.full_text.retain(|r| keep(&r.entity));
         self.rebuild_set();
     }
 }
 
-/// Byte ranges of `text` around each occurrence of `byte` (an ASCII byte),
-/// `margin` bytes wide on each side, merged, on char boundaries.
+/// Byte ranges of `text` around each occurrence of `byte` (an ASCII byte):
+/// the run of non-whitespace bytes holding it (no byte-anchored value holds
+/// ASCII whitespace), at most `margin` bytes on each side; merged, on char
+/// boundaries.
 pub fn byte_windows(text: &str, byte: u8, margin: usize) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut windows: Vec<(usize, usize)> = Vec::new();
@@ -624,12 +756,17 @@ pub fn byte_windows(text: &str, byte: u8, margin: usize) -> Vec<(usize, usize)> 
         {
             continue;
         }
-        push_window(
-            &mut windows,
-            text,
-            at.saturating_sub(margin),
-            at + 1 + margin,
-        );
+        let lo = at.saturating_sub(margin);
+        let lo = b[lo..at]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(lo, |p| lo + p);
+        let hi = (at + 1 + margin).min(b.len());
+        let hi = b[at..hi]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(hi, |p| at + p + 1);
+        push_window(&mut windows, text, lo, hi);
     }
     windows
 }
@@ -683,53 +820,58 @@ fn interesting_run(b: &[u8], s: usize, e: usize) -> bool {
 }
 
 /// The position of the first ASCII digit in `b` at or after `from`. Skips
-/// 16 bytes at a time with a branch-free test the compiler vectorizes.
+/// 32 bytes at a time with a branch-free test the compiler vectorizes.
 fn next_digit(b: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i + 16 <= b.len() {
-        let chunk = &b[i..i + 16];
+    while i + 32 <= b.len() {
+        let chunk: &[u8; 32] = b[i..i + 32].try_into().expect("32 bytes");
         if chunk
             .iter()
-            .fold(false, |acc, &c| acc | (c.wrapping_sub(b'0') < 10))
+            .fold(0u8, |acc, &c| acc | u8::from(c.wrapping_sub(b'0') < 10))
+            != 0
         {
             break;
         }
-        i += 16;
+        i += 32;
     }
     b[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
+}
+
+/// The runs of ASCII digits in `text`, as byte ranges.
+fn digit_runs(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while let Some(k) = next_digit(b, i) {
+        i = k;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        runs.push((k, i));
+    }
+    runs
 }
 
 /// Byte ranges of `text` around runs of ASCII digits that can belong to a
 /// digit-anchored value ([`interesting_run`]), `WINDOW_MARGIN` bytes wide on
 /// each side, merged where they overlap, on char boundaries.
 pub fn digit_windows(text: &str) -> Vec<(usize, usize)> {
-    windows_around_digits(text, false)
+    windows_around(text, &digit_runs(text))
 }
 
-/// Windows around digit runs: every run, or only those that
-/// [`interesting_run`] keeps.
-fn windows_around_digits(text: &str, every_run: bool) -> Vec<(usize, usize)> {
+/// Windows around the `runs` that [`interesting_run`] keeps.
+fn windows_around(text: &str, runs: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut windows: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match next_digit(b, i) {
-            None => break,
-            Some(k) => i = k,
+    for &(s, e) in runs {
+        if interesting_run(b, s, e) {
+            push_window(
+                &mut windows,
+                text,
+                s.saturating_sub(WINDOW_MARGIN),
+                e + WINDOW_MARGIN,
+            );
         }
-        let run_start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if !every_run && !interesting_run(b, run_start, i) {
-            continue;
-        }
-        push_window(
-            &mut windows,
-            text,
-            run_start.saturating_sub(WINDOW_MARGIN),
-            i + WINDOW_MARGIN,
-        );
     }
     windows
 }
@@ -747,21 +889,87 @@ impl Detector for PatternDetector {
         for r in &self.full_text {
             r.scan(text, 0, text.len(), out);
         }
+        // Windows around one byte are found once for all the recognizers
+        // anchored on it (with the widest margin among them).
+        let mut done: Vec<u8> = Vec::new();
         for r in &self.byte_anchored {
-            if let Anchor::Byte(b, margin) = r.anchor {
-                for (lo, hi) in byte_windows(text, b, margin) {
+            let Anchor::Byte(byte, _) = r.anchor else {
+                continue;
+            };
+            if done.contains(&byte) {
+                continue;
+            }
+            done.push(byte);
+            let same = || {
+                self.byte_anchored
+                    .iter()
+                    .filter(move |o| matches!(o.anchor, Anchor::Byte(b, _) if b == byte))
+            };
+            let margin = same()
+                .map(|o| match o.anchor {
+                    Anchor::Byte(_, m) => m,
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0);
+            let windows = byte_windows(text, byte, margin);
+            for o in same() {
+                for &(lo, hi) in &windows {
+                    o.scan(text, lo, hi, out);
+                }
+            }
+        }
+        if let Some(ac) = &self.literals {
+            let mut windows = vec![Vec::new(); self.literal_anchored.len()];
+            // Non-overlapping search (it skips ahead with a SIMD prefilter;
+            // overlapping search walks every byte), resumed one byte after
+            // each hit's start so that literals overlapping a hit are found.
+            let mut pos = 0;
+            while let Some(m) = ac.find(aho_corasick::Input::new(text).range(pos..)) {
+                pos = m.start() + 1;
+                let owner = self.literal_owner[m.pattern().as_usize()];
+                if let Anchor::Literals(_, before, after) = self.literal_anchored[owner].anchor {
+                    push_window(
+                        &mut windows[owner],
+                        text,
+                        m.start().saturating_sub(before),
+                        m.end() + after,
+                    );
+                }
+            }
+            for (r, windows) in self.literal_anchored.iter().zip(windows) {
+                for (lo, hi) in windows {
                     r.scan(text, lo, hi, out);
                 }
             }
         }
-        for (recs, set, every_run) in [
-            (&self.digit_anchored, &self.digit_set, false),
-            (&self.any_digit_anchored, &self.any_digit_set, true),
+        let runs = if self.digit_anchored.is_empty() && self.any_digit_anchored.is_empty() {
+            Vec::new()
+        } else {
+            digit_runs(text)
+        };
+        // One pass over the digit runs builds the windows of both kinds.
+        let (mut digit_windows, mut date_windows) = (Vec::new(), Vec::new());
+        let b = text.as_bytes();
+        for &(s, e) in &runs {
+            let (lo, hi) = (s.saturating_sub(WINDOW_MARGIN), e + WINDOW_MARGIN);
+            if !self.digit_anchored.is_empty() && interesting_run(b, s, e) {
+                push_window(&mut digit_windows, text, lo, hi);
+            }
+            if !self.any_digit_anchored.is_empty()
+                && self.date_gate.as_ref().is_none_or(|g| g.opens(b, s, e))
+            {
+                push_window(&mut date_windows, text, lo, hi);
+            }
+        }
+        for (recs, set, windows) in [
+            (&self.digit_anchored, &self.digit_set, digit_windows),
+            (&self.any_digit_anchored, &self.any_digit_set, date_windows),
         ] {
             if recs.is_empty() {
                 continue;
             }
-            for (lo, hi) in windows_around_digits(text, every_run) {
+            for (lo, hi) in windows {
                 match set {
                     Some(set) => {
                         for i in set.matches(&text[lo..hi]).iter() {

@@ -67,7 +67,9 @@ fn token_check(value: &str) -> Check {
 }
 
 pub(super) fn recognizers() -> Vec<PatternRecognizer> {
-    let token = |name: &'static str, pattern: &str| {
+    // Each token starts with one of its literals (or holds it within the
+    // first few bytes); its value is at most a few hundred bytes long.
+    let token = |name: &'static str, pattern: &str, literals: &'static [&'static str]| {
         PatternRecognizer::builtin(
             name,
             Entity::SECRET,
@@ -77,17 +79,39 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             Some(token_check),
             &[],
             Boundary::Word,
-            Anchor::Full,
+            Anchor::Literals(literals, 16, 300),
         )
     };
     vec![
-        token("aws_access_key_id", r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}"),
-        token("github_token", r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
-        token("gitlab_token", r"gl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent)-[A-Za-z0-9_\-]{20,64}"),
-        token("slack_token", r"xox[baprse]-[A-Za-z0-9-]{10,250}"),
-        token("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"),
-        token("stripe_key", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}"),
-        token("google_api_key", r"AIza[0-9A-Za-z_\-]{35}"),
+        token("aws_access_key_id", r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}",
+            &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+        ),
+        token("github_token", r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+            &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        ),
+        token("gitlab_token", r"gl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent)-[A-Za-z0-9_\-]{20,64}",
+            &["glpat-", "gldt-", "glptt-", "glrt-", "glcbt-", "gloas-", "glft-", "glimt-", "glagent-"],
+        ),
+        token("slack_token", r"xox[baprse]-[A-Za-z0-9-]{10,250}",
+            &["xox"],
+        ),
+        PatternRecognizer::builtin(
+            "slack_webhook",
+            Entity::SECRET,
+            r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}",
+            0.9,
+            1.0,
+            Some(token_check),
+            &[],
+            Boundary::Word,
+            Anchor::Literals(&["hooks.slack.com/"], 8, 2048),
+        ),
+        token("stripe_key", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}",
+            &["k_live_", "k_test_"],
+        ),
+        token("google_api_key", r"AIza[0-9A-Za-z_\-]{35}",
+            &["AIza"],
+        ),
         PatternRecognizer::builtin(
             "jwt",
             Entity::SECRET,
@@ -97,7 +121,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             Some(jwt_check),
             &[],
             Boundary::Word,
-            Anchor::Full,
+            Anchor::Literals(&["eyJ"], 0, 8192),
         ),
         // A PEM private key block, with optional RFC 1421 headers; when the
         // END line is missing (a truncated paste), the base64 body is still
@@ -111,7 +135,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             None,
             &[],
             Boundary::None,
-            Anchor::Full,
+            Anchor::Literals(&["-----BEGIN"], 0, 16384),
         ),
         // The value of an Authorization header (or a bare "Bearer x"): the
         // credential is the secret, the scheme word stays readable.
@@ -124,7 +148,9 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             Some(token_check),
             &[],
             Boundary::None,
-            Anchor::Full,
+            // Lower-case and capitalised words (an all-capitals header name
+            // is not anchored: each case variant costs the literal search).
+            Anchor::Literals(&["authorization", "Authorization", "bearer", "Bearer"], 0, 4096),
         )
         .group(1),
     ]

@@ -81,7 +81,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             Some(scheme_url_check),
             &["url", "website", "site", "link", "web"],
             Boundary::None,
-            Anchor::Full,
+            Anchor::Literals(&["://", "www."], 8, 4096),
         ),
         PatternRecognizer::builtin(
             "domain",

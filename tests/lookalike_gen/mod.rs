@@ -46,6 +46,7 @@ impl Rng {
 }
 
 /// One look-alike: its class, the full text, and where the value sits in it.
+#[allow(dead_code)] // each test reads the fields it needs
 pub struct LookAlike {
     pub class: &'static str,
     pub text: String,
