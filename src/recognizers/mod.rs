@@ -337,7 +337,8 @@ impl PatternRecognizer {
             Check::Valid => (self.valid_score, true),
             Check::Plausible => (self.score, self.trusted),
         };
-        if !self.context.is_empty() && has_context(text, start, end, &self.context) {
+        // A context word cannot raise a score already at the cap.
+        if score < 1.0 && !self.context.is_empty() && has_context(text, start, end, &self.context) {
             score = (score + CONTEXT_BOOST).min(1.0);
         }
         Some(Span {
@@ -819,10 +820,44 @@ fn interesting_run(b: &[u8], s: usize, e: usize) -> bool {
     linked_after || linked_before
 }
 
-/// The position of the first ASCII digit in `b` at or after `from`. Skips
-/// 32 bytes at a time with a branch-free test the compiler vectorizes.
+/// The position of the first ASCII digit in `b` at or after `from`.
 fn next_digit(b: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
+    let i = skip_non_digits(b, from);
+    b[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
+}
+
+/// Skips 16 bytes at a time while they hold no ASCII digit; returns the
+/// position of the first digit, or where fewer than 16 bytes remain.
+#[cfg(target_arch = "x86_64")]
+fn skip_non_digits(b: &[u8], mut i: usize) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
+    // always available; every load reads 16 bytes at `i` with
+    // `i + 16 <= b.len()`, unaligned loads being allowed.
+    unsafe {
+        let below = _mm_set1_epi8((b'0' - 1) as i8);
+        let above = _mm_set1_epi8((b'9' + 1) as i8);
+        while i + 16 <= b.len() {
+            let v = _mm_loadu_si128(b.as_ptr().add(i).cast::<__m128i>());
+            // Signed compares: bytes from 0x80 up are negative, never digits.
+            let digits = _mm_and_si128(_mm_cmpgt_epi8(v, below), _mm_cmplt_epi8(v, above));
+            let mask = _mm_movemask_epi8(digits);
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    i
+}
+
+/// Portable version of the above: 32 bytes at a time with a branch-free
+/// test the compiler vectorizes.
+#[cfg(not(target_arch = "x86_64"))]
+fn skip_non_digits(b: &[u8], mut i: usize) -> usize {
     while i + 32 <= b.len() {
         let chunk: &[u8; 32] = b[i..i + 32].try_into().expect("32 bytes");
         if chunk
@@ -834,7 +869,7 @@ fn next_digit(b: &[u8], from: usize) -> Option<usize> {
         }
         i += 32;
     }
-    b[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
+    i
 }
 
 /// The runs of ASCII digits in `text`, as byte ranges.
