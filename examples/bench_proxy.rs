@@ -416,6 +416,7 @@ fn main() -> anyhow::Result<()> {
             model_dir: std::env::var_os("ANONYMIST_MODEL_DIR").map(Into::into),
             ort_lib: None,
             backend: "auto".into(),
+            ner_unfiltered: false,
             date_profile: None,
         };
         let ner =

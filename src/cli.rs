@@ -65,6 +65,12 @@ pub struct SharedArgs {
     /// NER backend: auto (ONNX Runtime if found, else pure Rust), onnxruntime, pure-rust.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "onnxruntime", "pure-rust"])]
     pub backend: String,
+    /// Keep every span of the model's ID labels and phone tag, even with no
+    /// context word, inside a longer token or after an id word (off by
+    /// default: they fire on order numbers, versions and amounts). For
+    /// measuring what the checks cost.
+    #[arg(long, global = true, hide = true)]
+    pub ner_unfiltered: bool,
     /// Date forms to mask: `default` (HIPAA Safe Harbor: dates, times and
     /// timestamps, not a year alone) or `strict` (also bare years and weekdays
     /// next to a context word). Overrides the policy's `date_profile`.
@@ -108,6 +114,7 @@ pub fn load_ner(shared: &SharedArgs) -> Result<crate::ner::NerDetector, CliError
             "pure-rust" => BackendChoice::PureRust,
             _ => BackendChoice::Auto,
         },
+        plausibility: !shared.ner_unfiltered,
         ..NerOptions::default()
     };
     NerDetector::load(&opts).map_err(|e| CliError {

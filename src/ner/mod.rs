@@ -51,6 +51,7 @@
 
 pub mod decode;
 mod error;
+mod filter;
 pub mod labels;
 pub mod manifest;
 mod onnx_proto;
@@ -113,6 +114,11 @@ pub struct NerOptions {
     pub min_score: f32,
     /// Longer input fails with [`DetectError::TooLarge`]. Default 8 MiB.
     pub max_bytes: usize,
+    /// Drop the model's number-like spans that are out of place: pieces of a
+    /// longer token, a number right after an id word, an ID label or phone
+    /// with no context word of its kind, a place with no letter (see
+    /// `src/ner/filter.rs`). Default true; false only to measure the checks.
+    pub plausibility: bool,
 }
 
 impl Default for NerOptions {
@@ -129,6 +135,7 @@ impl Default for NerOptions {
             stride: 64,
             min_score: 0.3,
             max_bytes: 8 << 20,
+            plausibility: true,
         }
     }
 }
@@ -165,6 +172,7 @@ pub struct NerDetector {
     window_tokens: usize,
     stride: usize,
     min_score: f32,
+    plausibility: bool,
     max_bytes: usize,
 }
 
@@ -272,6 +280,7 @@ impl NerDetector {
             stride: opts.stride,
             min_score: opts.min_score,
             max_bytes: opts.max_bytes,
+            plausibility: opts.plausibility,
         })
     }
 
@@ -366,6 +375,9 @@ impl NerDetector {
                     self.min_score,
                     &mut out,
                 );
+                if self.plausibility {
+                    filter::retain_plausible(text, &mut out);
+                }
                 out
             })
             .collect())

@@ -540,6 +540,12 @@ fn has_veto(text: &str, start: usize, words: &[&str]) -> bool {
     words.contains(&word.as_str())
 }
 
+/// Whether an id word ([`ID_VETO`]) or a glued `#` stands right before
+/// `start`: what follows is a business id, not personal data.
+pub(crate) fn id_veto_before(text: &str, start: usize) -> bool {
+    has_veto(text, start, ID_VETO)
+}
+
 /// Vetoes shared by recognizers of numeric identifiers: a number right after
 /// these words is a business id, not personal data.
 pub(crate) const ID_VETO: &[&str] = &[

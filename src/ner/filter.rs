@@ -1,0 +1,509 @@
+//! Plausibility checks on the model's spans of unvalidated, number-like
+//! entities, which it also gives to ids, versions, amounts and hashes.
+//!
+//! The model's names and street addresses are its strength; its ID labels
+//! (`TAX_ID`, `BANK_ACCOUNT`, `ROUTING_NUMBER`, `GOVERNMENT_ID`, `PASSPORT`,
+//! `DRIVERS_LICENSE`) and its `PHONE` tag, on the other hand, fire on order
+//! numbers, build ids, versions, UUID pieces and amounts. The pattern pass
+//! validates those entities where a rule exists; what the model adds on its
+//! own is kept only when the text around it says what it is. Rules, by
+//! class of error (none names a value):
+//!
+//! 1. **Fragments.** A span of any entity but `PERSON` that starts or ends
+//!    inside a longer token (a letter or digit glued to it, or a `.`, `-`,
+//!    `_`, `/`, `:`, `'` or `,` joining it to one) is a piece of something
+//!    else: `.12.5` of `~7.12.5`, the first group of a UUID, `621 217` of an
+//!    amount `77 621 217,50`.
+//! 2. **Id keywords.** A span right after an id word of the pattern pass's
+//!    veto list (`order`, `invoice`, `build`, `version`, `ticket`, `PO`, `#`,
+//!    ...), or holding one before a number (`build 75478`), is a business id.
+//! 3. **Context.** An ID label or a `PHONE` the model found alone must have a
+//!    word of its kind within [`CONTEXT_BEFORE`] bytes before it or
+//!    [`CONTEXT_AFTER`] after it, in any of the six languages (`passport`,
+//!    `Reisepass`, `licence`, `permis`, `account`, `Konto`, `phone`, `tel`,
+//!    ...).
+//! 4. **Places need letters.** A `LOCATION` or `STREET_ADDRESS` with no letter
+//!    (`90236`, `387`) is a number; a one-word `LOCATION` with a digit is a
+//!    code (`CPK-3941`); a `STREET_ADDRESS` needs two words, one of them a
+//!    word of three letters or more (`25h 50m`, `201 1907.4ms` are not);
+//!    a word of up to three letters right after a number is a unit (`Ko`).
+//! 5. **URLs need a dot or a slash**, and no rule-1 fragment of a token
+//!    (the decoder widens real URLs and e-mail addresses to their token).
+//!
+//! `NerOptions::plausibility = false` turns the checks off (for measuring
+//! what they cost in recall).
+
+use crate::recognizers::id_veto_before;
+use crate::span::{Entity, Span};
+
+/// Bytes looked at before a span for its context words.
+const CONTEXT_BEFORE: usize = 48;
+/// Bytes looked at after a span for its context words.
+const CONTEXT_AFTER: usize = 24;
+
+/// Words that make an unvalidated number next to them sensitive whatever ID
+/// label the model chose (it often picks the wrong one among its six): any
+/// ID kind's word below, and payment cards (a number the card recognizer
+/// could not validate is still a card number when the text says so).
+const ANY_ID: &[&str] = &[
+    "card",
+    "credit",
+    "debit",
+    "cc",
+    "visa",
+    "mastercard",
+    "amex",
+    "number",
+    "no.",
+    "nr",
+    "num",
+    "nº",
+    "n°",
+];
+
+/// Words that make a number-only place a postal code.
+const POSTAL: &[&str] = &[
+    "zip",
+    "postal",
+    "postcode",
+    "post code",
+    "plz",
+    "postleitzahl",
+    "code postal",
+    "cp",
+    "cap",
+    "código postal",
+    "codigo postal",
+    "codice postale",
+];
+
+/// Context words per entity, lower case; a word matches at a word start.
+fn context_words(entity: &Entity) -> Option<&'static [&'static str]> {
+    let words: &'static [&'static str] = match entity.as_str() {
+        "PASSPORT" => &[
+            "passport",
+            "pasaporte",
+            "passeport",
+            "reisepass",
+            "pass-nr",
+            "passnummer",
+            "passaporto",
+            "paspoort",
+        ],
+        "DRIVERS_LICENSE" => &[
+            "driver",
+            "licence",
+            "license",
+            "dl#",
+            "dl ",
+            "permis",
+            "führerschein",
+            "fuhrerschein",
+            "licencia",
+            "carnet",
+            "permiso de conducir",
+            "patente",
+            "rijbewijs",
+        ],
+        "TAX_ID" => &[
+            "tax",
+            "tin",
+            "itin",
+            "ein",
+            "vat",
+            "fiscal",
+            "steuer",
+            "impôt",
+            "impot",
+            "nif",
+            "cif",
+            "codice fiscale",
+            "partita iva",
+            "btw",
+            "rsin",
+            "ssn",
+            "social security",
+        ],
+        "BANK_ACCOUNT" => &[
+            "account", "acct", "a/c", "bank", "iban", "konto", "compte", "rib", "cuenta", "conto",
+            "rekening", "bic",
+        ],
+        "ROUTING_NUMBER" => &[
+            "routing",
+            "aba",
+            "rtn",
+            "sort code",
+            "transit",
+            "bank",
+            "bankleitzahl",
+            "blz",
+        ],
+        "GOVERNMENT_ID" => &[
+            "national",
+            "identity",
+            "identification",
+            "id card",
+            "id number",
+            "id no",
+            "id#",
+            "id:",
+            "ssn",
+            "social security",
+            "nino",
+            "insurance number",
+            "dni",
+            "nie",
+            "ausweis",
+            "personalausweis",
+            "carte d'identité",
+            "carte d'identite",
+            "cni",
+            "documento",
+            "carta d'identità",
+            "carta d'identita",
+            "identiteitskaart",
+            "bsn",
+            "burgerservicenummer",
+            "nir",
+            "sécurité sociale",
+            "securite sociale",
+            "government",
+        ],
+        "PHONE" => &[
+            "phone",
+            "tel",
+            "call",
+            "mobile",
+            "cell",
+            "fax",
+            "whatsapp",
+            "sms",
+            "text me",
+            "ring",
+            "contact",
+            "reach",
+            "dial",
+            "téléphone",
+            "telephone",
+            "portable",
+            "appeler",
+            "appelez",
+            "telefon",
+            "handy",
+            "anrufen",
+            "rufnummer",
+            "teléfono",
+            "telefono",
+            "móvil",
+            "movil",
+            "llama",
+            "cellulare",
+            "chiama",
+            "numero",
+            "número",
+            "nummer",
+            "bel ",
+            "mobiel",
+        ],
+        _ => return None,
+    };
+    Some(words)
+}
+
+/// Whether `c` joins the bytes on either side into one token when it sits
+/// between two letters or digits.
+fn joiner(c: u8) -> bool {
+    matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b'\'' | b',')
+}
+
+/// Whether `text[start..end]` is cut out of a longer token: a letter or
+/// digit touches it, or a joiner with a digit beyond it (`7.12.5`,
+/// `217,50`, the groups of a UUID; not `063-Office`).
+fn is_fragment(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let alnum_at = |i: usize| text[i..].chars().next().is_some_and(char::is_alphanumeric);
+    let alnum_before = |i: usize| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    };
+    let left = start > 0
+        && (alnum_before(start)
+            || joiner(b[start - 1]) && start >= 2 && b[start - 2].is_ascii_digit());
+    let right = end < b.len()
+        && (alnum_at(end) || joiner(b[end]) && b.get(end + 1).is_some_and(u8::is_ascii_digit));
+    left || right
+}
+
+/// Whether `value` holds a word of three letters or more not glued to a
+/// digit: an address names a street or a place ("25h 50m", "201 1907.4ms",
+/// "188,5 Ko" do not).
+fn has_name_word(value: &str) -> bool {
+    value
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+}
+
+/// Whether an id word stands right before the span or before a number in
+/// it ("build 75478", "release-39.1").
+fn id_word_inside(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    id_veto_before(text, start)
+        || (start + 1..end)
+            .filter(|&i| b[i].is_ascii_digit() && !b[i - 1].is_ascii_digit())
+            .any(|i| id_veto_before(text, i))
+}
+
+/// Whether the span is a short word right after a number: a unit ("321,5 Ko",
+/// "3h 7m"), not a place or an id.
+fn unit_after_number(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let mut i = start;
+    if i > 0 && b[i - 1] == b' ' {
+        i -= 1;
+    }
+    end - start <= 3 && i > 0 && b[i - 1].is_ascii_digit()
+}
+
+/// Whether a context word for `words` stands near `text[start..end]`.
+fn has_context(text: &str, start: usize, end: usize, words: &[&str]) -> bool {
+    let mut lo = start.saturating_sub(CONTEXT_BEFORE);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (end + CONTEXT_AFTER).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let around = format!("{} {}", &text[lo..start], &text[end..hi]).to_lowercase();
+    words.iter().any(|w| {
+        around.match_indices(w).any(|(i, _)| {
+            around[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
+}
+
+/// The ID labels of the model.
+fn is_id_label(e: &Entity) -> bool {
+    matches!(
+        e.as_str(),
+        "TAX_ID"
+            | "BANK_ACCOUNT"
+            | "ROUTING_NUMBER"
+            | "GOVERNMENT_ID"
+            | "PASSPORT"
+            | "DRIVERS_LICENSE"
+    )
+}
+
+/// Bytes between a number and a model address span that make the number a
+/// part of that address (a ZIP, a suite, a PO box on the next line).
+const ADDRESS_GAP: usize = 40;
+
+/// Whether another of the model's spans, an address or a place with
+/// letters, lies within [`ADDRESS_GAP`] bytes of `s`.
+fn next_to_address(text: &str, s: &Span, all: &[Span]) -> bool {
+    all.iter().any(|o| {
+        !std::ptr::eq(o, s)
+            && matches!(o.entity.as_str(), "STREET_ADDRESS" | "LOCATION")
+            && (o.end <= s.start && s.start - o.end <= ADDRESS_GAP
+                || s.end <= o.start && o.start - s.end <= ADDRESS_GAP)
+            && has_name_word(&text[o.start..o.end])
+    })
+}
+
+/// Keeps the model's spans of `text` that pass the checks above. `spans`
+/// are the model's spans of this text (neighbours matter: a number next to
+/// an address is part of it).
+pub(crate) fn retain_plausible(text: &str, spans: &mut Vec<Span>) {
+    let keep: Vec<bool> = spans.iter().map(|s| plausible(text, s, spans)).collect();
+    let mut k = keep.into_iter();
+    spans.retain(|_| k.next().unwrap_or(true));
+}
+
+/// Whether the model's span `s` of `text` passes the checks above; `all`
+/// holds the model's other spans of the text.
+fn plausible(text: &str, s: &Span, all: &[Span]) -> bool {
+    if s.entity == Entity::PERSON {
+        return true;
+    }
+    let (start, end) = (s.start, s.end);
+    if is_fragment(text, start, end) {
+        return false;
+    }
+    if s.entity == Entity::URL {
+        // The decoder widens a URL to its whole token; one with no dot or
+        // slash ("af30") is a piece of an id.
+        return text[start..end].contains(['.', '/']);
+    }
+    let number_like = matches!(s.entity.as_str(), "PHONE" | "LOCATION" | "STREET_ADDRESS")
+        || is_id_label(&s.entity);
+    if !number_like {
+        // EMAIL spans are widened to their whole token by the decoder.
+        return true;
+    }
+    let value = &text[start..end];
+    if id_word_inside(text, start, end) || unit_after_number(text, start, end) {
+        return false;
+    }
+    // A number next to an address the model found is a part of it.
+    if next_to_address(text, s, all) {
+        return true;
+    }
+    match s.entity.as_str() {
+        // A place has letters (or is a postal code by its context); a
+        // one-word place has no digits ("CPK-3941" is a code); a street
+        // address has two words, one of them a name.
+        "LOCATION" => {
+            if !value.chars().any(char::is_alphabetic) {
+                return has_context(text, start, end, POSTAL);
+            }
+            value.contains(char::is_whitespace) || !value.contains(|c: char| c.is_ascii_digit())
+        }
+        "STREET_ADDRESS" => has_name_word(value) && value.contains(char::is_whitespace),
+        "PHONE" => context_words(&s.entity).is_some_and(|w| has_context(text, start, end, w)),
+        // ID labels: a word of any ID kind.
+        _ => {
+            has_context(text, start, end, ANY_ID)
+                || all_id_words().any(|w| has_context(text, start, end, w))
+        }
+    }
+}
+
+/// The context words of every ID label.
+fn all_id_words() -> impl Iterator<Item = &'static [&'static str]> {
+    [
+        "PASSPORT",
+        "DRIVERS_LICENSE",
+        "TAX_ID",
+        "BANK_ACCOUNT",
+        "ROUTING_NUMBER",
+        "GOVERNMENT_ID",
+    ]
+    .into_iter()
+    .filter_map(|e| context_words(&Entity::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Source;
+
+    fn span(text: &str, value: &str, entity: &str) -> (String, Span) {
+        let start = text.find(value).expect("value in text");
+        (
+            text.to_string(),
+            Span {
+                start,
+                end: start + value.len(),
+                entity: Entity::new(entity),
+                score: 0.9,
+                source: Source::Ner,
+                validated: false,
+                recognizer: "ner".into(),
+            },
+        )
+    }
+
+    fn ok(text: &str, value: &str, entity: &str) -> bool {
+        let (t, s) = span(text, value, entity);
+        plausible(&t, &s, std::slice::from_ref(&s))
+    }
+
+    #[test]
+    fn fragments_of_longer_tokens_are_dropped() {
+        assert!(!ok("look at ~7.12.5 now", ".12.5", "STREET_ADDRESS"));
+        assert!(!ok("id 59c55037-a021-4d46 ok", "59c55037", "PASSPORT"));
+        assert!(!ok("paid 77 621 217,50 EUR", "77 621 217", "BANK_ACCOUNT"));
+        assert!(!ok("at 00:53:04.768 elapsed", "04.", "PHONE"));
+    }
+
+    #[test]
+    fn id_labels_and_phones_need_context() {
+        assert!(!ok(
+            "please check r242304 before",
+            "r242304",
+            "GOVERNMENT_ID"
+        ));
+        assert!(ok(
+            "passport number X1234567 issued",
+            "X1234567",
+            "PASSPORT"
+        ));
+        assert!(ok(
+            "Mein Führerschein: B072RRE2I55",
+            "B072RRE2I55",
+            "DRIVERS_LICENSE"
+        ));
+        assert!(!ok("see 2.6.12.2271 when you can", "2.6.12.2271", "PHONE"));
+        assert!(ok("call me on 415 555 0123", "415 555 0123", "PHONE"));
+        assert!(!ok("see 07700 063 966 then", "07700 063 966", "PHONE"));
+        assert!(ok("07700 063 966-Fax", "07700 063 966", "PHONE"));
+        assert!(ok(
+            "my card 213176828496175 is lost",
+            "213176828496175",
+            "GOVERNMENT_ID"
+        ));
+    }
+
+    #[test]
+    fn numbers_after_id_words_and_places_without_letters_are_dropped() {
+        assert!(!ok("check build 90236 please", "90236", "LOCATION"));
+        assert!(!ok(
+            "Order #2257368338 shipped",
+            "2257368338",
+            "BANK_ACCOUNT"
+        ));
+        assert!(ok("the zip is 90236", "90236", "LOCATION"));
+        assert!(!ok("the total is 90236", "90236", "LOCATION"));
+        assert!(ok("she lives in Paris", "Paris", "LOCATION"));
+        assert!(ok(
+            "at 42 Baker Street, London",
+            "42 Baker Street, London",
+            "STREET_ADDRESS"
+        ));
+    }
+
+    #[test]
+    fn names_emails_and_urls_pass_untouched() {
+        assert!(ok("We need Mark here", "Mark", "PERSON"));
+        assert!(ok("mail a.b@example.com now", "a.b@example.com", "EMAIL"));
+        assert!(ok(
+            "see https://example.org/x now",
+            "https://example.org/x",
+            "URL"
+        ));
+        assert!(!ok("id 8ebf00f4-d5db-4672-af30-46ed now", "af30", "URL"));
+    }
+
+    #[test]
+    fn numbers_next_to_an_address_are_part_of_it() {
+        let text = "3911 Fourth Avenue Suite 697 Apt. 397";
+        let (_, street) = span(text, "3911 Fourth Avenue Suite", "STREET_ADDRESS");
+        let (_, suite) = span(text, "697", "STREET_ADDRESS");
+        let mut spans = vec![street, suite];
+        retain_plausible(text, &mut spans);
+        assert_eq!(spans.len(), 2);
+        let mut alone = vec![span(text, "697", "STREET_ADDRESS").1];
+        retain_plausible(text, &mut alone);
+        assert!(alone.is_empty());
+    }
+
+    #[test]
+    fn codes_units_and_one_word_addresses_are_dropped() {
+        assert!(!ok("value CPK-3941 ok", "CPK-3941", "LOCATION"));
+        assert!(!ok("check 321,5 Ko now", "Ko", "LOCATION"));
+        assert!(!ok("value PRF-9480 ok", "PRF-9480", "STREET_ADDRESS"));
+        assert!(!ok("value build 75478 ok", "build 75478", "STREET_ADDRESS"));
+        assert!(ok(
+            "moved to London SW1A 1AA",
+            "London SW1A 1AA",
+            "LOCATION"
+        ));
+        assert!(ok("flew to NY today", "NY", "LOCATION"));
+    }
+}
