@@ -40,8 +40,12 @@ fn ipv6_check(value: &str) -> Check {
     // written address.
     let addr = addr.split_once('%').map_or(addr, |(a, _)| a);
     // Words of hex letters joined by "::" ("Abc::add", a Rust path) parse as
-    // IPv6; real addresses in text nearly always carry a decimal digit.
-    if !addr.bytes().any(|b| b.is_ascii_digit()) || addr.starts_with(":::") || addr.ends_with(":::")
+    // IPv6; real addresses in text nearly always carry a decimal digit, and
+    // one without must be written out in full (eight groups, no "::").
+    let digit_free = !addr.bytes().any(|b| b.is_ascii_digit());
+    if digit_free && (addr.contains("::") || addr.matches(':').count() != 7)
+        || addr.starts_with(":::")
+        || addr.ends_with(":::")
     {
         return Check::Reject;
     }
@@ -73,6 +77,21 @@ fn mac(anchor: Anchor) -> PatternRecognizer {
     )
 }
 
+fn ipv6(anchor: Anchor) -> PatternRecognizer {
+    PatternRecognizer::builtin(
+        "ipv6",
+        Entity::IP_ADDRESS,
+        r"(?:[0-9A-Fa-f:]{2,39}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:%[0-9A-Za-z_]{1,32})?(?:/[0-9]{1,3})?",
+        0.0,
+        0.95,
+        Some(ipv6_check),
+        &["ip", "ipv6", "address", "host"],
+        Boundary::Address,
+        anchor,
+    )
+    .shrink(b":%/")
+}
+
 pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     vec![
         PatternRecognizer::builtin(
@@ -87,18 +106,11 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
             Anchor::Digits,
         )
         .shrink(b"/"),
-        PatternRecognizer::builtin(
-            "ipv6",
-            Entity::IP_ADDRESS,
-            r"(?:[0-9A-Fa-f:]{2,39}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:%[0-9A-Za-z_]{1,32})?(?:/[0-9]{1,3})?",
-            0.0,
-            0.95,
-            Some(ipv6_check),
-            &["ip", "ipv6", "address", "host"],
-            Boundary::Address,
-            Anchor::Digits,
-        )
-        .shrink(b":%/"),
+        // IPv6: on digit windows, and around its colons, since a group of
+        // hex letters may run far from any digit ("abcd:...:1bcd") or hold
+        // none at all.
+        ipv6(Anchor::Digits),
+        ipv6(Anchor::Byte(b':', 48)),
         // MAC addresses: the general recognizer on digit windows, and the
         // colon, dash and Cisco dot forms also around their separators,
         // since "AA:BB:CC:DD:EE:FF" or "aabb.ccdd.eeff" has no decimal digit.
@@ -199,6 +211,16 @@ mod tests {
             "took 1.234.567.890 ns",
         ] {
             assert!(find(&Entity::IP_ADDRESS, text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn finds_ipv6_far_from_any_digit() {
+        for v in [
+            "abcd:abcd:abcd:abcd:abcd:abcd:abcd:abcd",
+            "abcd:abcd:abcd:abcd:abcd:abcd:abcd:1bcd",
+        ] {
+            assert_eq!(find(&Entity::IP_ADDRESS, &format!("host {v} up")), vec![v]);
         }
     }
 

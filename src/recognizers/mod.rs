@@ -54,8 +54,9 @@ pub enum Check {
 /// How a recognizer is scheduled by the prefilter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Anchor {
-    /// Every match contains an ASCII digit, and no run of more than
-    /// [`WINDOW_MARGIN`] bytes inside a match lacks one.
+    /// Every match contains an ASCII digit, no more than `DIGIT_MARGIN`
+    /// (24) bytes from either end, and no run of more than twice that inside
+    /// a match lacks one.
     Digits,
     /// Like [`Anchor::Digits`], but the match may hold nothing more than one
     /// short lone number ("3 March", "aged 42"): runs on windows around every
@@ -153,6 +154,12 @@ const CONTEXT_AFTER: usize = 24;
 const SET_DFA_CACHE: usize = 32 << 20;
 /// Window margin around digit runs for digit-anchored recognizers.
 pub const WINDOW_MARGIN: usize = 48;
+/// The margin for `Anchor::Digits` recognizers (identifiers, phones, cards,
+/// addresses): none of their values holds more than a few bytes without a
+/// digit at either end (the six letters that open a codice fiscale, the
+/// country code of an IBAN), so a narrower window does; dates keep
+/// [`WINDOW_MARGIN`] (weekday names before, zone names after).
+const DIGIT_MARGIN: usize = 24;
 
 impl PatternRecognizer {
     /// A recognizer from a pattern. Panics on an invalid built-in pattern:
@@ -995,7 +1002,12 @@ impl Detector for PatternDetector {
         for &(s, e) in &runs {
             let (lo, hi) = (s.saturating_sub(WINDOW_MARGIN), e + WINDOW_MARGIN);
             if !self.digit_anchored.is_empty() && interesting_run(b, s, e) {
-                push_window(&mut digit_windows, text, lo, hi);
+                push_window(
+                    &mut digit_windows,
+                    text,
+                    s.saturating_sub(DIGIT_MARGIN),
+                    e + DIGIT_MARGIN,
+                );
             }
             if !self.any_digit_anchored.is_empty()
                 && self.date_gate.as_ref().is_none_or(|g| g.opens(b, s, e))
