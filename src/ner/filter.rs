@@ -30,6 +30,8 @@
 //! 5. **URLs need a dot or a slash**, and no rule-1 fragment of a token
 //!    (the decoder widens real URLs and e-mail addresses to their token).
 //!
+//! Then [`merge_address_pieces`] joins address pieces a few words apart.
+//!
 //! `NerOptions::plausibility = false` turns the checks off (for measuring
 //! what they cost in recall).
 
@@ -325,6 +327,79 @@ pub(crate) fn retain_plausible(text: &str, spans: &mut Vec<Span>) {
     spans.retain(|_| k.next().unwrap_or(true));
 }
 
+/// Longest gap between two address pieces of the model that
+/// [`merge_address_pieces`] closes.
+const PIECE_GAP: usize = 24;
+
+/// Joins the model's address pieces (`STREET_ADDRESS`, `LOCATION`) that a
+/// few words separate into one span over the gap: the model often leaves
+/// the words between two parts of one address unlabelled ("Suite", "Apt.",
+/// "United Kingdom" between the street, the unit number and the postcode),
+/// and those words then leak. The gap may hold at most three words and
+/// single line breaks; a blank line or a sentence end (`!`, `?`, or `.` not
+/// closing an abbreviation such as "Apt.") separates two addresses.
+pub(crate) fn merge_address_pieces(text: &str, spans: &mut Vec<Span>) {
+    let is_place = |s: &Span| matches!(s.entity.as_str(), "STREET_ADDRESS" | "LOCATION");
+    spans.sort_by_key(|s| (s.start, s.end));
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans.drain(..) {
+        if let Some(last) = out.last_mut()
+            && is_place(last)
+            && is_place(&s)
+            && s.start >= last.end
+            && s.start - last.end <= PIECE_GAP
+            && gap_joins(text, last.end, s.start)
+        {
+            if s.entity == Entity::STREET_ADDRESS {
+                last.entity = Entity::STREET_ADDRESS;
+            }
+            last.end = last.end.max(s.end);
+            last.score = last.score.max(s.score);
+            continue;
+        }
+        out.push(s);
+    }
+    *spans = out;
+}
+
+/// Whether `text[from..to]`, between two address pieces, can sit inside
+/// one address.
+fn gap_joins(text: &str, from: usize, to: usize) -> bool {
+    let gap = &text[from..to];
+    if gap.contains("\n\n") || gap.contains("\r\n\r\n") {
+        return false;
+    }
+    let words: Vec<&str> = gap
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 3 {
+        return false;
+    }
+    // A sentence end: `!`, `?`, or `.` after a word that is not an
+    // abbreviation used in addresses ("Apt.", "St.", "u.").
+    let b = gap.as_bytes();
+    !b.iter().enumerate().any(|(i, &c)| {
+        matches!(c, b'!' | b'?')
+            || c == b'.' && {
+                // The word before the dot (it may end the previous piece).
+                let word = text[..from + i]
+                    .rsplit(|ch: char| !ch.is_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase();
+                !ADDRESS_ABBREVIATIONS.contains(&word.as_str())
+            }
+    })
+}
+
+/// Abbreviations written with a dot inside an address (the empty word: a
+/// dot after punctuation).
+const ADDRESS_ABBREVIATIONS: &[&str] = &[
+    "", "apt", "ap", "appt", "ste", "st", "str", "no", "nr", "n", "u", "ave", "av", "rd", "dr",
+    "blvd", "bldg", "fl", "po", "p", "c", "pl", "sq", "ln", "ct", "hwy", "esc", "dpto", "int",
+];
+
 /// Whether the model's span `s` of `text` passes the checks above; `all`
 /// holds the model's other spans of the text.
 fn plausible(text: &str, s: &Span, all: &[Span]) -> bool {
@@ -491,6 +566,32 @@ mod tests {
         let mut alone = vec![span(text, "697", "STREET_ADDRESS").1];
         retain_plausible(text, &mut alone);
         assert!(alone.is_empty());
+    }
+
+    #[test]
+    fn address_pieces_a_few_words_apart_are_joined() {
+        let text = "14 Crown Street Kishiev Squares\n Suite 321\n LONDON\n United Kingdom 75419. Then we left.";
+        let mut spans = vec![
+            span(text, "14 Crown Street Kishiev Squares", "STREET_ADDRESS").1,
+            span(text, "321", "STREET_ADDRESS").1,
+            span(text, "LONDON", "LOCATION").1,
+            span(text, "75419", "LOCATION").1,
+        ];
+        merge_address_pieces(text, &mut spans);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(
+            &text[spans[0].start..spans[0].end],
+            "14 Crown Street Kishiev Squares\n Suite 321\n LONDON\n United Kingdom 75419"
+        );
+        assert_eq!(spans[0].entity, Entity::STREET_ADDRESS);
+        // A sentence end or a blank line separates two places.
+        let text = "I was born in Lyon. Nowadays Paris is home.";
+        let mut spans = vec![
+            span(text, "Lyon", "LOCATION").1,
+            span(text, "Paris", "LOCATION").1,
+        ];
+        merge_address_pieces(text, &mut spans);
+        assert_eq!(spans.len(), 2);
     }
 
     #[test]

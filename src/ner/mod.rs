@@ -377,6 +377,7 @@ impl NerDetector {
                 );
                 if self.plausibility {
                     filter::retain_plausible(text, &mut out);
+                    filter::merge_address_pieces(text, &mut out);
                 }
                 out
             })

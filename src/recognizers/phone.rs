@@ -20,13 +20,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The regions whose national formats (no `+` or `00` prefix) are tried, in
-/// order. The default covers US, UK, FR, DE, ES, IT and NL.
+/// order. The default covers US and Canada (the North American numbering
+/// plan), UK, FR, DE, ES, IT and NL.
 #[derive(Clone, Debug)]
 pub struct PhoneRegions(pub Vec<Id>);
 
 impl Default for PhoneRegions {
     fn default() -> Self {
-        PhoneRegions(vec![Id::US, Id::GB, Id::FR, Id::DE, Id::ES, Id::IT, Id::NL])
+        PhoneRegions(vec![
+            Id::US,
+            Id::CA,
+            Id::GB,
+            Id::FR,
+            Id::DE,
+            Id::ES,
+            Id::IT,
+            Id::NL,
+        ])
     }
 }
 
