@@ -28,6 +28,11 @@ const VERBS: &[&str] = &[
 const PRONOUNS: &[&str] = &[
     "he", "she", "i", "you", "they", "we", "er", "sie", "ich", "du",
 ];
+/// Small words that may stand between a number and its trigger word
+/// (`at the age of 42`, `im Alter von 42`, `3 de marzo`, `3 of March`).
+const CONNECTORS: &[&str] = &[
+    "of", "the", "de", "del", "di", "da", "von", "van", "le", "la", "el", "im", "in", "at",
+];
 
 /// The trigger words and the profile switch of the date and age family.
 pub(crate) struct DateGate {
@@ -35,6 +40,7 @@ pub(crate) struct DateGate {
     keys: KeySet,
     verbs: KeySet,
     pronouns: KeySet,
+    connectors: KeySet,
     /// A bare four-digit year is a date on its own (the strict profile).
     years: bool,
 }
@@ -83,6 +89,7 @@ impl DateGate {
             keys: KeySet::new(words),
             verbs: KeySet::new(VERBS.iter().copied()),
             pronouns: KeySet::new(PRONOUNS.iter().copied()),
+            connectors: KeySet::new(CONNECTORS.iter().copied()),
             years,
         }
     }
@@ -121,9 +128,14 @@ impl DateGate {
                 if e - s == 3 && &b[s..e] > b"125".as_slice() {
                     return false;
                 }
+                // Further words only past a connector ("age of 42", "3 de
+                // marzo") or, before the number, a verb ("he was 78").
+                let link = |k| self.connectors.contains(Some(k));
                 if ampm_after(b, e)
-                    || words(b, s, false, &mut before)
-                    || words(b, e, true, &mut after)
+                    || words(b, s, false, &mut before, |k| {
+                        link(k) || self.verbs.contains(Some(k))
+                    })
+                    || words(b, e, true, &mut after, link)
                 {
                     return true;
                 }
@@ -135,7 +147,9 @@ impl DateGate {
             // window of "3 March 2024").
             4 if matches!(b[s], b'1' | b'2') => {
                 self.years
-                    || words(b, s, false, &mut before)
+                    || words(b, s, false, &mut before, |k| {
+                        self.connectors.contains(Some(k))
+                    })
                     || before.iter().any(|&w| self.keys.contains(w))
             }
             // No date, time or age holds a lone number of five digits or more.
@@ -166,9 +180,16 @@ fn ampm_after(b: &[u8], e: usize) -> bool {
 }
 
 /// Reads the keys of up to [`WORDS_EACH_SIDE`] words from `at` on, forward
-/// or backward, into `out` (nearest first). Returns true when it meets what
-/// it cannot read: a non-ASCII byte.
-fn words(b: &[u8], at: usize, forward: bool, out: &mut [Option<u32>; WORDS_EACH_SIDE]) -> bool {
+/// or backward, into `out` (nearest first); a word after the first only
+/// when `go_on` accepts the previous one's key. Returns true when it meets
+/// what it cannot read: a non-ASCII byte.
+fn words(
+    b: &[u8],
+    at: usize,
+    forward: bool,
+    out: &mut [Option<u32>; WORDS_EACH_SIDE],
+    go_on: impl Fn(u32) -> bool,
+) -> bool {
     // A window of the bytes, read away from the run.
     let window: &[u8] = if forward {
         &b[at..b.len().min(at + 64)]
@@ -211,11 +232,15 @@ fn words(b: &[u8], at: usize, forward: bool, out: &mut [Option<u32>; WORDS_EACH_
         if i < n && byte(i) >= 0x80 {
             return true;
         }
-        *slot = Some(if forward {
+        let k = if forward {
             key(&window[ws..i])
         } else {
             key(&window[n - i..n - ws])
-        });
+        };
+        *slot = Some(k);
+        if !go_on(k) {
+            break;
+        }
     }
     false
 }

@@ -823,13 +823,12 @@ fn interesting_run(b: &[u8], s: usize, e: usize) -> bool {
         return true;
     }
     // Another group of digits within two separator bytes on either side.
-    let linked_after = (e..(e + 3).min(b.len()))
-        .take_while(|&i| i == e || i > e && joiner(b[i - 1]))
-        .any(|i| i > e && b[i].is_ascii_digit());
-    let linked_before = (s.saturating_sub(3)..s)
-        .rev()
-        .take_while(|&i| i + 1 == s || joiner(b[i + 1]))
-        .any(|i| i + 1 < s && b[i].is_ascii_digit());
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let before = |k: usize| if s >= k { b[s - k] } else { 0 };
+    let linked_after = joiner(at(e))
+        && (at(e + 1).is_ascii_digit() || joiner(at(e + 1)) && at(e + 2).is_ascii_digit());
+    let linked_before = joiner(before(1))
+        && (before(2).is_ascii_digit() || joiner(before(2)) && before(3).is_ascii_digit());
     linked_after || linked_before
 }
 
