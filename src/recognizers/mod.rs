@@ -303,9 +303,36 @@ impl PatternRecognizer {
                     };
                     out.push(span);
                 }
-                None => pos = next_char(text, whole.start()),
+                None => pos = self.next_start(text, whole.start()),
             }
         }
+    }
+
+    /// Where to search again after a candidate starting at `start` was
+    /// rejected: the next char, or, when the boundary rejects any match
+    /// that starts right after a letter, digit or `_`, the next char not
+    /// preceded by one (a shorter candidate inside "4111 1111..." starting
+    /// at its second digit would fail the boundary check anyway).
+    fn next_start(&self, text: &str, start: usize) -> usize {
+        let mut pos = next_char(text, start);
+        let word_bounded = self.group == 0
+            && matches!(
+                self.boundary,
+                Boundary::Word
+                    | Boundary::Number
+                    | Boundary::GroupedNumber
+                    | Boundary::Host
+                    | Boundary::Address
+            );
+        if word_bounded {
+            let b = text.as_bytes();
+            // ASCII fast path; a non-ASCII char before stops the skipping
+            // (the boundary check decides on it).
+            while pos < b.len() && (b[pos - 1].is_ascii_alphanumeric() || b[pos - 1] == b'_') {
+                pos += 1;
+            }
+        }
+        pos
     }
 
     fn accept_prefix(&self, text: &str, start: usize, end: usize) -> Option<Span> {
