@@ -109,7 +109,7 @@ fn main() {
         anonymist::recognizers::digit_windows(&text).len()
     );
 }
-#[allow(dead_code)]
+/// Runs of ASCII digits in `text`.
 fn count_runs(text: &str) -> usize {
     text.as_bytes()
         .windows(2)

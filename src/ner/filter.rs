@@ -35,7 +35,7 @@
 //! `NerOptions::plausibility = false` turns the checks off (for measuring
 //! what they cost in recall).
 
-use crate::recognizers::id_veto_before;
+use crate::recognizers::{contains_word, id_veto_before, widened};
 use crate::span::{Entity, Span};
 
 /// Bytes looked at before a span for its context words.
@@ -270,36 +270,24 @@ fn unit_after_number(text: &str, start: usize, end: usize) -> bool {
 
 /// Whether a context word for `words` stands near `text[start..end]`.
 fn has_context(text: &str, start: usize, end: usize, words: &[&str]) -> bool {
-    let mut lo = start.saturating_sub(CONTEXT_BEFORE);
-    while !text.is_char_boundary(lo) {
-        lo -= 1;
-    }
-    let mut hi = (end + CONTEXT_AFTER).min(text.len());
-    while !text.is_char_boundary(hi) {
-        hi += 1;
-    }
-    let around = format!("{} {}", &text[lo..start], &text[end..hi]).to_lowercase();
-    words.iter().any(|w| {
-        around.match_indices(w).any(|(i, _)| {
-            around[..i]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
+    let before = widened(text, start.saturating_sub(CONTEXT_BEFORE), start);
+    let after = widened(text, end, (end + CONTEXT_AFTER).min(text.len()));
+    let around = format!("{before} {after}").to_lowercase();
+    words.iter().any(|w| contains_word(&around, w))
 }
 
-/// The ID labels of the model.
+/// The ID labels of the model (reported under the same names).
+pub(crate) const ID_LABELS: &[&str] = &[
+    "TAX_ID",
+    "BANK_ACCOUNT",
+    "ROUTING_NUMBER",
+    "GOVERNMENT_ID",
+    "PASSPORT",
+    "DRIVERS_LICENSE",
+];
+
 fn is_id_label(e: &Entity) -> bool {
-    matches!(
-        e.as_str(),
-        "TAX_ID"
-            | "BANK_ACCOUNT"
-            | "ROUTING_NUMBER"
-            | "GOVERNMENT_ID"
-            | "PASSPORT"
-            | "DRIVERS_LICENSE"
-    )
+    ID_LABELS.contains(&e.as_str())
 }
 
 /// Bytes between a number and a model address span that make the number a
@@ -451,16 +439,9 @@ fn plausible(text: &str, s: &Span, all: &[Span]) -> bool {
 
 /// The context words of every ID label.
 fn all_id_words() -> impl Iterator<Item = &'static [&'static str]> {
-    [
-        "PASSPORT",
-        "DRIVERS_LICENSE",
-        "TAX_ID",
-        "BANK_ACCOUNT",
-        "ROUTING_NUMBER",
-        "GOVERNMENT_ID",
-    ]
-    .into_iter()
-    .filter_map(|e| context_words(&Entity::new(e)))
+    ID_LABELS
+        .iter()
+        .filter_map(|e| context_words(&Entity::new(e)))
 }
 
 #[cfg(test)]

@@ -446,15 +446,7 @@ impl Detector for NerDetector {
         ];
         for label in &self.model_info().labels {
             let name = label.trim_start_matches("B-").trim_start_matches("I-");
-            if matches!(
-                name,
-                "TAX_ID"
-                    | "BANK_ACCOUNT"
-                    | "ROUTING_NUMBER"
-                    | "GOVERNMENT_ID"
-                    | "PASSPORT"
-                    | "DRIVERS_LICENSE"
-            ) {
+            if filter::ID_LABELS.contains(&name) {
                 e.push(Entity::new(name));
             }
         }

@@ -453,7 +453,7 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
 }
 
 /// `text[from..to]` widened to char boundaries.
-fn widened(text: &str, mut from: usize, mut to: usize) -> &str {
+pub(crate) fn widened(text: &str, mut from: usize, mut to: usize) -> &str {
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
     }
@@ -530,7 +530,7 @@ fn has_word(hay: &str, words: &ContextWords) -> bool {
 }
 
 /// Whether `word` occurs in `hay` with no letter or digit glued to its front.
-fn contains_word(hay: &str, word: &str) -> bool {
+pub(crate) fn contains_word(hay: &str, word: &str) -> bool {
     let mut from = 0;
     while let Some(i) = hay[from..].find(word) {
         let at = from + i;
