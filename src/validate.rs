@@ -8,6 +8,38 @@ fn digits(s: &str) -> impl Iterator<Item = u32> + '_ {
         .map(|b| (b - b'0') as u32)
 }
 
+/// The ASCII digits of a candidate, on the stack: validators run on every
+/// candidate of the pattern pass, so they do not allocate.
+pub(crate) struct DigitBuf {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl DigitBuf {
+    /// The digits of `s` (other bytes ignored), or `None` past 40 digits,
+    /// more than any identifier we validate has.
+    pub(crate) fn of(s: &str) -> Option<Self> {
+        let mut d = DigitBuf {
+            buf: [0; 40],
+            len: 0,
+        };
+        for b in s.bytes().filter(u8::is_ascii_digit) {
+            *d.buf.get_mut(d.len)? = b;
+            d.len += 1;
+        }
+        Some(d)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits are stored.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 /// Luhn (mod 10) check used by payment cards. Non-digits are ignored.
 ///
 /// ```
@@ -15,15 +47,16 @@ fn digits(s: &str) -> impl Iterator<Item = u32> + '_ {
 /// assert!(!anonymist::validate::luhn_valid("4111 1111 1111 1112"));
 /// ```
 pub fn luhn_valid(s: &str) -> bool {
-    let ds: Vec<u32> = digits(s).collect();
-    if ds.len() < 2 {
+    if digits(s).nth(1).is_none() {
         return false;
     }
-    let sum: u32 = ds
-        .iter()
+    let sum: u32 = s
+        .bytes()
         .rev()
+        .filter(u8::is_ascii_digit)
+        .map(|b| u32::from(b - b'0'))
         .enumerate()
-        .map(|(i, &d)| {
+        .map(|(i, d)| {
             if i % 2 == 1 {
                 let x = d * 2;
                 if x > 9 { x - 9 } else { x }
@@ -174,11 +207,17 @@ fn iban_length(country: &str) -> Option<usize> {
 /// assert!(!anonymist::validate::iban_valid("GB83 WEST 1234 5698 7654 32"));
 /// ```
 pub fn iban_valid(s: &str) -> bool {
-    let compact: Vec<u8> = s
-        .bytes()
-        .filter(|b| !matches!(b, b' ' | b'-'))
-        .map(|b| b.to_ascii_uppercase())
-        .collect();
+    // IBANs have at most 34 characters.
+    let mut buf = [0u8; 34];
+    let mut n = 0;
+    for b in s.bytes().filter(|b| !matches!(b, b' ' | b'-')) {
+        let Some(slot) = buf.get_mut(n) else {
+            return false;
+        };
+        *slot = b.to_ascii_uppercase();
+        n += 1;
+    }
+    let compact = &buf[..n];
     if compact.len() < 15 || !compact.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
@@ -211,14 +250,13 @@ pub fn iban_valid(s: &str) -> bool {
 /// 900-999; group not 00; serial not 0000; not one of the publicly advertised
 /// numbers; not all one repeated digit.
 pub fn ssn_valid(s: &str) -> bool {
-    let ds: Vec<u32> = digits(s).collect();
-    if ds.len() != 9 {
+    let Some(compact) = DigitBuf::of(s).filter(|d| d.len() == 9) else {
         return false;
-    }
+    };
+    let ds: [u32; 9] = std::array::from_fn(|i| u32::from(compact.buf[i] - b'0'));
     let area = ds[0] * 100 + ds[1] * 10 + ds[2];
     let group = ds[3] * 10 + ds[4];
     let serial = ds[5] * 1000 + ds[6] * 100 + ds[7] * 10 + ds[8];
-    let compact: String = ds.iter().map(|d| char::from(b'0' + *d as u8)).collect();
     area != 0
         && area != 666
         && area < 900

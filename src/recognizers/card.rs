@@ -3,21 +3,29 @@
 
 use super::{Anchor, Boundary, Check, PatternRecognizer};
 use crate::span::Entity;
-use crate::validate::{card_issuer_plausible, luhn_valid};
+use crate::validate::{DigitBuf, card_issuer_plausible, luhn_valid};
 
 fn card_check(value: &str) -> Check {
-    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    if !(12..=19).contains(&digits.len()) {
+    let Some(digits) = DigitBuf::of(value).filter(|d| (12..=19).contains(&d.len())) else {
         return Check::Reject;
-    }
+    };
+    let digits = digits.as_str();
     // One separator kind, and groups of a shape cards are printed in.
-    let seps: Vec<char> = value.chars().filter(|c| !c.is_ascii_digit()).collect();
-    if let Some(&first) = seps.first() {
-        if seps.iter().any(|&c| c != first) {
+    if let Some(first) = value.bytes().find(|b| !b.is_ascii_digit()) {
+        if value.bytes().any(|b| !b.is_ascii_digit() && b != first) {
             return Check::Reject;
         }
-        let groups: Vec<usize> = value.split(first).map(str::len).collect();
-        let ok = match groups.as_slice() {
+        // At most 19 digits: more than 8 groups is not a card either way.
+        let mut groups = [0usize; 8];
+        let mut n = 0;
+        for g in value.split(char::from(first)) {
+            let Some(slot) = groups.get_mut(n) else {
+                return Check::Reject;
+            };
+            *slot = g.len();
+            n += 1;
+        }
+        let ok = match &groups[..n] {
             [4, 4, 4, 4]
             | [4, 4, 4, 4, 3]
             | [4, 6, 5]
@@ -31,7 +39,7 @@ fn card_check(value: &str) -> Check {
             return Check::Reject;
         }
     }
-    if luhn_valid(&digits) && card_issuer_plausible(&digits) {
+    if luhn_valid(digits) && card_issuer_plausible(digits) {
         Check::Valid
     } else {
         Check::Reject

@@ -17,16 +17,12 @@ fn iban_check(value: &str) -> Check {
     // Grouped IBANs use one separator kind, in groups of four.
     let sep = value.bytes().find(|b| matches!(b, b' ' | b'-'));
     if let Some(sep) = sep {
-        let groups: Vec<&str> = value.split(sep as char).collect();
-        let n = groups.len();
-        if groups.iter().enumerate().any(|(i, g)| {
-            if i + 1 < n {
-                g.len() != 4
-            } else {
-                g.is_empty() || g.len() > 4
+        let mut groups = value.split(char::from(sep)).peekable();
+        while let Some(g) = groups.next() {
+            let last = groups.peek().is_none();
+            if (!last && g.len() != 4) || (last && (g.is_empty() || g.len() > 4)) {
+                return Check::Reject;
             }
-        }) {
-            return Check::Reject;
         }
     }
     if iban_valid(value) {

@@ -570,8 +570,8 @@ fn has_veto(text: &str, start: usize, words: &[&str]) -> bool {
     if j == i {
         return false;
     }
-    let word = text[j..i].to_ascii_lowercase();
-    words.contains(&word.as_str())
+    let word = &text[j..i];
+    words.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether an id word ([`ID_VETO`]) or a glued `#` stands right before

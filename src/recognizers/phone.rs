@@ -14,6 +14,7 @@
 
 use super::{Anchor, Boundary, Check, ID_VETO, PatternRecognizer};
 use crate::span::Entity;
+use crate::validate::DigitBuf;
 use phonenumber::country::Id;
 use regex::{Regex, RegexBuilder};
 use std::collections::HashMap;
@@ -236,11 +237,10 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
             .any(|b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'('));
     // Separators must be of one kind (besides parentheses and the space after
     // them): "12.34-56" is not how anyone writes a phone number.
-    let seps: Vec<u8> = value
-        .bytes()
-        .filter(|b| matches!(b, b'-' | b'.' | b'/'))
-        .collect();
-    if seps.windows(2).any(|w| w[0] != w[1]) {
+    let mut seps = value.bytes().filter(|b| matches!(b, b'-' | b'.' | b'/'));
+    if let Some(first) = seps.next()
+        && seps.any(|b| b != first)
+    {
         return Check::Reject;
     }
     // Digit groups of one are how OIDs and versions are written
@@ -252,16 +252,19 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
     if singles > 1 + usize::from(international) {
         return Check::Reject;
     }
-    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let Some(digits) = DigitBuf::of(value) else {
+        return Check::Reject;
+    };
+    let digits = digits.as_str();
     let valid = if let Some(rest) = digits
         .strip_prefix("00")
         .filter(|_| value.starts_with("00"))
     {
         valid_international(rest)
     } else if international {
-        valid_international(&digits)
+        valid_international(digits)
     } else {
-        regions.iter().any(|r| r.valid_national(&digits))
+        regions.iter().any(|r| r.valid_national(digits))
     };
     match (valid, formatted) {
         (false, _) => Check::Reject,
