@@ -17,6 +17,7 @@
 //! A rejected candidate is searched again from its start + 1 char, not its end,
 //! so that a valid value right after an invalid prefix is still found.
 
+mod address;
 mod age;
 mod card;
 mod dates;
@@ -633,6 +634,7 @@ pub fn builtin_recognizers_with(
     v.extend(ids::recognizers());
     v.extend(dates::recognizers(profile));
     v.extend(age::recognizers());
+    v.extend(address::recognizers());
     v
 }
 
