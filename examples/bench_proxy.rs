@@ -417,6 +417,7 @@ fn main() -> anyhow::Result<()> {
             ort_lib: None,
             backend: "auto".into(),
             ner_unfiltered: false,
+            ner_uncompleted: false,
             date_profile: None,
         };
         let ner =

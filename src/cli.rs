@@ -71,6 +71,11 @@ pub struct SharedArgs {
     /// measuring what the checks cost.
     #[arg(long, global = true, hide = true)]
     pub ner_unfiltered: bool,
+    /// Report the model's names and addresses as it found them, without
+    /// completing surnames, other mentions, list items and address tails.
+    /// For measuring what the completion adds.
+    #[arg(long, global = true, hide = true)]
+    pub ner_uncompleted: bool,
     /// Date forms to mask: `default` (HIPAA Safe Harbor: dates, times and
     /// timestamps, not a year alone) or `strict` (also bare years and weekdays
     /// next to a context word). Overrides the policy's `date_profile`.
@@ -115,6 +120,7 @@ pub fn load_ner(shared: &SharedArgs) -> Result<crate::ner::NerDetector, CliError
             _ => BackendChoice::Auto,
         },
         plausibility: !shared.ner_unfiltered,
+        completion: !shared.ner_uncompleted,
         ..NerOptions::default()
     };
     NerDetector::load(&opts).map_err(|e| CliError {

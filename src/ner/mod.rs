@@ -49,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod complete;
 pub mod decode;
 mod error;
 mod filter;
@@ -119,6 +120,11 @@ pub struct NerOptions {
     /// with no context word of its kind, a place with no letter (see
     /// `src/ner/filter.rs`). Default true; false only to measure the checks.
     pub plausibility: bool,
+    /// Complete the model's names and addresses: surnames after a given
+    /// name, other mentions and list items of a found name, the unit, town,
+    /// country and postcode parts after a street (see
+    /// `src/ner/complete.rs`). Default true; false only to measure it.
+    pub completion: bool,
 }
 
 impl Default for NerOptions {
@@ -136,6 +142,7 @@ impl Default for NerOptions {
             min_score: 0.3,
             max_bytes: 8 << 20,
             plausibility: true,
+            completion: true,
         }
     }
 }
@@ -173,6 +180,7 @@ pub struct NerDetector {
     stride: usize,
     min_score: f32,
     plausibility: bool,
+    completion: bool,
     max_bytes: usize,
 }
 
@@ -281,6 +289,7 @@ impl NerDetector {
             min_score: opts.min_score,
             max_bytes: opts.max_bytes,
             plausibility: opts.plausibility,
+            completion: opts.completion,
         })
     }
 
@@ -378,6 +387,9 @@ impl NerDetector {
                 if self.plausibility {
                     filter::retain_plausible(text, &mut out);
                     filter::merge_address_pieces(text, &mut out);
+                }
+                if self.completion {
+                    complete::complete(text, &mut out);
                 }
                 out
             })

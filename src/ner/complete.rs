@@ -1,0 +1,1039 @@
+//! Completion of the model's names and addresses: the parts it leaves out
+//! of a person or an address it did find.
+//!
+//! Classes of miss, none tied to a value:
+//!
+//! 1. **Surnames after a given name.** The model often tags the given name
+//!    and stops ("Stefanía" of "Stefanía K. Oddgeirsdóttir", "Antti" of
+//!    "Antti Poutiainen"). A one-word person (or one ending in an initial)
+//!    grows over up to two initials and one capitalised word on the same
+//!    line, unless that word is a function word ([`NOT_NAME_WORDS`]) or
+//!    another entity.
+//!    A one-word person is also the surname of the capitalised word right
+//!    before it ("Alex" of "Alex Duffy").
+//! 2. **Repeated mentions.** A name found once is often missed the second
+//!    time ("directed by Philip Latourelle and starring Latourelle"). Every
+//!    other whole-word occurrence of a capitalised word of three letters or
+//!    more from a found name is a person too, unless the text also uses
+//!    that word in lower case (then it is an ordinary word: "Will", "Rose").
+//! 3. **Lists of names.** In "Morrison, Rogers and Torres" the model may find
+//!    one name of three. A capitalised word joined to a found name by a
+//!    comma or a conjunction (and, et, und, y, e, en, or, &) is a person
+//!    too, item by item, while the list goes on and no item is a longer
+//!    phrase or another entity.
+//! 4. **Address tails.** After a street the model found, it often leaves out
+//!    the lines or comma-separated parts that follow: the unit, the town,
+//!    the state, the country, the postcode ("…\n Apt. 724\n Hibberdene\n
+//!    South Africa 68793"). A street address grows over up to four such
+//!    parts: each on the next line or after a comma, short (at most six
+//!    words), made of capitalised or upper-case words, connectors (`de`,
+//!    `na`, `u`, …), unit words and numbers or postcodes; no sentence
+//!    punctuation, no `:` (a label such as `Phone:` starts something else),
+//!    no closing formula (`Regards`, `Thanks`). After a plain space only an
+//!    upper-case town or a postcode is taken ("Apt. 892 GUÉRET LI").
+
+use crate::span::{Entity, Span};
+
+/// Capitalised words that follow a name without being a part of it.
+const NOT_NAME_WORDS: &[&str] = &[
+    "The",
+    "A",
+    "An",
+    "And",
+    "Or",
+    "But",
+    "Of",
+    "In",
+    "On",
+    "At",
+    "To",
+    "For",
+    "From",
+    "With",
+    "By",
+    "Is",
+    "Was",
+    "Are",
+    "Were",
+    "Be",
+    "Has",
+    "Have",
+    "Had",
+    "Will",
+    "Would",
+    "Can",
+    "Could",
+    "Should",
+    "May",
+    "Might",
+    "Must",
+    "Do",
+    "Does",
+    "Did",
+    "If",
+    "When",
+    "Then",
+    "So",
+    "As",
+    "Not",
+    "No",
+    "Yes",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "You",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "Hi",
+    "Hello",
+    "Dear",
+    "Thanks",
+    "Thank",
+    "Regards",
+    "Best",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Inc",
+    "Ltd",
+    "LLC",
+    "Co",
+    "Corp",
+    "Street",
+    "Road",
+    "Avenue",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Le",
+    "La",
+    "Les",
+    "Der",
+    "Die",
+    "Das",
+    "El",
+    "Los",
+    "Il",
+    "De",
+    "Het",
+    "Et",
+    "Und",
+    "Y",
+    "E",
+    "En",
+];
+
+/// Words that make a name before them an organisation's ("Russell
+/// Investments", "Forrester Research", "Thomas and Sons").
+const ORG_WORDS: &[&str] = &[
+    "Research",
+    "Investments",
+    "Investment",
+    "Corporation",
+    "Incorporated",
+    "Consulting",
+    "Sons",
+    "Group",
+    "Partners",
+    "Bank",
+    "Foundation",
+    "University",
+    "Institute",
+    "Company",
+    "Associates",
+    "Holdings",
+    "Technologies",
+    "Technology",
+    "Systems",
+    "Solutions",
+    "Services",
+    "Labs",
+    "Media",
+    "Capital",
+    "Analytics",
+    "Software",
+    "Records",
+    "Motors",
+    "Airlines",
+    "Insurance",
+    "Pharmaceuticals",
+    "Industries",
+    "International",
+    "Agency",
+    "Orchestra",
+    "Band",
+    "Club",
+    "Hotel",
+    "Hospital",
+    "School",
+    "College",
+    "Church",
+    "Museum",
+    "Gmbh",
+    "GmbH",
+    "AG",
+    "SA",
+    "SpA",
+    "BV",
+    "NV",
+];
+
+/// Whether `w` may be (part of) a person's name next to a found name.
+fn name_word(w: &str) -> bool {
+    capitalised(w) && !NOT_NAME_WORDS.contains(&w) && !ORG_WORDS.contains(&w)
+}
+
+/// Words that end a letter rather than an address.
+const CLOSING_WORDS: &[&str] = &[
+    "regards",
+    "thanks",
+    "thank",
+    "best",
+    "sincerely",
+    "cheers",
+    "kind",
+    "yours",
+    "hi",
+    "hello",
+    "dear",
+    "cordialement",
+    "grüße",
+    "gruesse",
+    "saludos",
+    "saluti",
+    "groeten",
+];
+
+/// Lower-case words that join the words of a place name.
+const CONNECTORS: &[&str] = &[
+    "de", "do", "da", "dos", "das", "du", "des", "del", "della", "di", "la", "le", "na", "nad",
+    "pod", "u", "von", "van", "der", "den", "am", "im", "an", "der", "sur", "en", "y", "e", "i",
+    "of", "on", "upon", "the",
+];
+
+/// Unit words of an address line, lower case, without their dot.
+const UNIT_WORDS: &[&str] = &[
+    "apt",
+    "apartment",
+    "suite",
+    "ste",
+    "unit",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "box",
+    "po",
+    "p.o",
+    "appt",
+    "app",
+    "étage",
+    "etage",
+    "piso",
+    "stock",
+    "whg",
+    "dpto",
+    "piano",
+    "int",
+    "interno",
+    "bus",
+    "boîte",
+];
+
+/// Completes the model's person and address spans of `text` (rules 1 to 4
+/// above). `spans` are all of the model's spans of the text.
+pub(crate) fn complete(text: &str, spans: &mut Vec<Span>) {
+    spans.sort_by_key(|s| (s.start, s.end));
+    complete_surnames(text, spans);
+    complete_name_lists(text, spans);
+    spans.sort_by_key(|s| (s.start, s.end));
+    propagate_names(text, spans);
+    extend_address_tails(text, spans);
+    spans.sort_by_key(|s| (s.start, s.end));
+}
+
+/// The end of the word of letters (and inner hyphens or apostrophes)
+/// starting at `i`, or `i` when none starts there.
+fn word_end(text: &str, i: usize) -> usize {
+    let mut end = i;
+    let mut chars = text[i..].char_indices().peekable();
+    while let Some((k, c)) = chars.next() {
+        let inner = matches!(c, '-' | '\'' | '’')
+            && k > 0
+            && chars.peek().is_some_and(|&(_, n)| n.is_alphabetic());
+        if c.is_alphabetic() || inner {
+            end = i + k + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Whether `w` is a capitalised word: an upper-case letter, another letter,
+/// then lower-case letters somewhere after them ("McDowell", "Évora"; not
+/// "API", "x" or "I'm").
+fn capitalised(w: &str) -> bool {
+    let mut cs = w.chars();
+    cs.next().is_some_and(char::is_uppercase)
+        && cs.next().is_some_and(char::is_alphabetic)
+        && w.chars().skip(1).any(char::is_lowercase)
+}
+
+/// Whether `text[i..]` starts with an initial ("K.", "K") followed by one
+/// space; returns the position after the space.
+fn initial_at(text: &str, i: usize) -> Option<usize> {
+    let mut cs = text[i..].char_indices();
+    let (_, c) = cs.next()?;
+    if !c.is_uppercase() {
+        return None;
+    }
+    let mut j = i + c.len_utf8();
+    if text[j..].starts_with('.') {
+        j += 1;
+    }
+    text[j..].starts_with(' ').then_some(j + 1)
+}
+
+/// Whether `[start, end)` overlaps a span of `spans` other than `skip`.
+fn taken(spans: &[Span], skip: usize, start: usize, end: usize) -> bool {
+    spans
+        .iter()
+        .enumerate()
+        .any(|(k, s)| k != skip && s.start < end && start < s.end)
+}
+
+/// Rule 1: a given name grows over its initials and surname.
+fn complete_surnames(text: &str, spans: &mut [Span]) {
+    for k in 0..spans.len() {
+        let s = &spans[k];
+        if s.entity != Entity::PERSON {
+            continue;
+        }
+        let value = &text[s.start..s.end];
+        let words: Vec<&str> = value.split_whitespace().collect();
+        let ends_in_initial = words.len() >= 2
+            && words
+                .last()
+                .is_some_and(|w| w.trim_end_matches('.').chars().count() == 1);
+        if !(words.len() == 1 && capitalised(value) || ends_in_initial) {
+            continue;
+        }
+        let mut i = s.end;
+        if ends_in_initial && text[i..].starts_with('.') {
+            i += 1;
+        }
+        if !text[i..].starts_with(' ') {
+            continue;
+        }
+        i += 1;
+        for _ in 0..2 {
+            match initial_at(text, i) {
+                Some(j) => i = j,
+                None => break,
+            }
+        }
+        let end = word_end(text, i);
+        let word = &text[i..end];
+        if !name_word(word) || taken(spans, k, i, end) || followed_by_org_word(text, end) {
+            continue;
+        }
+        spans[k].end = end;
+    }
+    // A surname found alone: the capitalised word right before it on the
+    // line is its given name ("Alex" of "Alex Duffy").
+    for k in 0..spans.len() {
+        let s = &spans[k];
+        let value = &text[s.start..s.end];
+        if s.entity != Entity::PERSON || !capitalised(value) || value.contains(char::is_whitespace)
+        {
+            continue;
+        }
+        let Some(before) = text[..s.start].strip_suffix(' ') else {
+            continue;
+        };
+        let start = before
+            .rfind(|c: char| !c.is_alphabetic() && !matches!(c, '-' | '\''))
+            .map_or(0, |i| {
+                i + before[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        let word = &before[start..];
+        if name_word(word) && !taken(spans, k, start, s.start) && !followed_by_org_word(text, s.end)
+        {
+            spans[k].start = start;
+        }
+    }
+}
+
+/// Whether an organisation word follows `end` ("Jones, Mitchell and
+/// Williams LLP", "Thomas and Sons").
+fn followed_by_org_word(text: &str, end: usize) -> bool {
+    let rest = text[end..].trim_start_matches([' ', ',']);
+    let token = rest.split_whitespace().next().unwrap_or("");
+    let w = token.trim_end_matches([',', ';', ':', ')']);
+    ORG_WORDS.contains(&w.trim_end_matches('.')) || LEGAL_FORMS.contains(&w)
+}
+
+/// Legal forms of companies, as written after their names.
+const LEGAL_FORMS: &[&str] = &[
+    "Inc", "Inc.", "Ltd", "Ltd.", "LLC", "LLP", "PLC", "plc", "Co", "Co.", "Corp", "Corp.", "GmbH",
+    "AG", "KG", "KGaA", "OHG", "e.V.", "e.G.", "eG", "SA", "S.A.", "SAS", "S.A.S.", "SARL",
+    "S.A.R.L.", "S.L.", "S.L.U.", "SL", "S.C.", "S.Com.", "S.C.P", "S.p.A.", "SpA", "S.r.l.",
+    "Srl", "B.V.", "BV", "N.V.", "NV", "V.O.F.", "AB", "A/S", "ApS", "AS", "Oy", "Oyj",
+];
+
+/// Words that join the names of a list ("Morrison, Rogers and Torres").
+const LIST_JOINERS: &[&str] = &[
+    ", ", " and ", ", and ", " & ", " et ", " und ", " y ", " e ", " en ", " or ",
+];
+
+/// Rule 3: the other names of a list that holds a found name. The list
+/// must be one ("A, B and C", "A and B"): a comma alone joins a name to an
+/// adverb or a greeting as often ("Hier, Anne m'a appelé"); and a list
+/// followed by a company word or legal form is a firm's name ("Smith, Cox
+/// and Wright LLP").
+fn complete_name_lists(text: &str, spans: &mut Vec<Span>) {
+    let mut found: Vec<Span> = Vec::new();
+    for s in spans
+        .iter()
+        .filter(|s| s.entity == Entity::PERSON && capitalised(&text[s.start..s.end]))
+    {
+        let mut items: Vec<(usize, usize)> = Vec::new();
+        let mut conjunction = false;
+        let mut end = s.end;
+        while let Some((j, joiner)) = LIST_JOINERS
+            .iter()
+            .find_map(|j| text[end..].starts_with(j).then_some((end + j.len(), *j)))
+        {
+            let e = word_end(text, j);
+            if !list_name(text, j, e) || taken(spans, usize::MAX, j, e) {
+                break;
+            }
+            conjunction |= joiner != ", ";
+            items.push((j, e));
+            end = e;
+        }
+        if followed_by_org_word(text, end) {
+            continue;
+        }
+        let mut start = s.start;
+        while let Some((j, joiner)) = LIST_JOINERS
+            .iter()
+            .find_map(|j| text[..start].ends_with(j).then_some((start - j.len(), *j)))
+        {
+            let b = text[..j]
+                .rfind(|c: char| !c.is_alphabetic() && !matches!(c, '-' | '\''))
+                .map_or(0, |i| {
+                    i + text[i..].chars().next().map_or(1, char::len_utf8)
+                });
+            if !list_name(text, b, j) || taken(spans, usize::MAX, b, j) {
+                break;
+            }
+            conjunction |= joiner != ", ";
+            items.push((b, j));
+            start = b;
+        }
+        if !conjunction {
+            continue;
+        }
+        for (b, e) in items {
+            if !taken(&found, usize::MAX, b, e) {
+                found.push(Span {
+                    start: b,
+                    end: e,
+                    ..s.clone()
+                });
+            }
+        }
+    }
+    spans.extend(found);
+}
+
+/// Whether `text[start..end]` is one capitalised word that can be a name
+/// in a list, not joined to more words (a list of names ends there).
+fn list_name(text: &str, start: usize, end: usize) -> bool {
+    let w = &text[start..end];
+    name_word(w)
+        && w.chars().count() >= 2
+        && !text[end..].starts_with(|c: char| c.is_alphanumeric())
+        && !(text[end..].starts_with(' ')
+            && text[end + 1..].starts_with(|c: char| c.is_uppercase()))
+}
+
+/// Rule 2: other mentions of a found name's words.
+fn propagate_names(text: &str, spans: &mut Vec<Span>) {
+    let mut words: Vec<(&str, Span)> = Vec::new();
+    for s in spans.iter().filter(|s| s.entity == Entity::PERSON) {
+        for w in text[s.start..s.end].split(|c: char| !c.is_alphabetic()) {
+            if w.chars().count() >= 3
+                && capitalised(w)
+                && !NOT_NAME_WORDS.contains(&w)
+                && !words.iter().any(|(x, _)| *x == w)
+            {
+                words.push((w, s.clone()));
+            }
+        }
+    }
+    if words.is_empty() {
+        return;
+    }
+    let mut found: Vec<Span> = Vec::new();
+    for (w, source) in words {
+        let lw = w.to_lowercase();
+        // Used as an ordinary word somewhere in the text: not a name there.
+        if text
+            .match_indices(lw.as_str())
+            .any(|(i, _)| whole_word(text, i, i + lw.len()))
+        {
+            continue;
+        }
+        for (i, _) in text.match_indices(w) {
+            let end = i + w.len();
+            if whole_word(text, i, end)
+                && !taken(spans, usize::MAX, i, end)
+                && !taken(&found, usize::MAX, i, end)
+            {
+                let mut t = source.clone();
+                t.start = i;
+                t.end = end;
+                found.push(t);
+            }
+        }
+    }
+    spans.extend(found);
+}
+
+/// Whether `text[start..end]` is a whole word: no letter, digit, hyphen or
+/// apostrophe joins it to a neighbour.
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let joins = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_');
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(|c| joins(c) || c == '\'') && !after.is_some_and(joins)
+}
+
+/// Rule 4: street addresses grow over the parts that follow them.
+fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
+    for k in 0..spans.len() {
+        if spans[k].entity != Entity::STREET_ADDRESS {
+            continue;
+        }
+        let head = address_head(text, spans[k].start);
+        if head < spans[k].start && !taken_by_other_kind(spans, k, head, spans[k].start) {
+            spans[k].start = head;
+        }
+        // Parts after a bullet or quote prefix become spans of their own,
+        // so that the prefix stays visible.
+        let mut pieces = vec![(spans[k].start, spans[k].end)];
+        for _ in 0..4 {
+            let Some(&(_, end)) = pieces.last() else {
+                break;
+            };
+            match tail_part(text, end) {
+                Some(t) if !taken_by_other_kind(spans, k, end, t.end) => {
+                    match pieces.last_mut() {
+                        Some(p) if !t.prefixed => p.1 = t.end,
+                        _ => pieces.push((t.start, t.end)),
+                    }
+                    if t.last {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        spans[k].end = pieces[0].1;
+        for &(start, end) in &pieces[1..] {
+            let mut piece = spans[k].clone();
+            piece.start = start;
+            piece.end = end;
+            spans.push(piece);
+        }
+    }
+    // Drop the model's place pieces now inside a grown address.
+    let grown: Vec<(usize, usize)> = spans
+        .iter()
+        .filter(|s| s.entity == Entity::STREET_ADDRESS)
+        .map(|s| (s.start, s.end))
+        .collect();
+    spans.retain(|s| {
+        let inside = |&&(a, b): &&(usize, usize)| a <= s.start && s.end <= b;
+        match s.entity.as_str() {
+            "LOCATION" => !grown.iter().any(|g| inside(&g)),
+            "STREET_ADDRESS" => !grown.iter().any(|g| inside(&g) && *g != (s.start, s.end)),
+            _ => true,
+        }
+    });
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.entity == b.entity);
+}
+
+/// The start of the address that ends up at `start` once the tokens the
+/// model left out before it are added: up to three house numbers,
+/// postcodes or unit words ("3536 1659 Hoog St", "Apt. 675 62314
+/// Mellemvej 32"), or a capitalised word after a number that opens the
+/// line ("28030 Edeby 55"); all on the address's line, one space apart.
+fn address_head(text: &str, start: usize) -> usize {
+    let mut head = start;
+    for _ in 0..3 {
+        let Some((token_start, opens_line)) = token_before(text, head) else {
+            break;
+        };
+        let token = &text[token_start..head - 1];
+        let bare = token.trim_end_matches('.').to_lowercase();
+        if number(token) || UNIT_WORDS.contains(&bare.as_str()) {
+            head = token_start;
+            if opens_line {
+                break;
+            }
+            continue;
+        }
+        if capitalised(token)
+            && !CLOSING_WORDS.contains(&bare.as_str())
+            && let Some((number_start, true)) = token_before(text, token_start)
+            && number(&text[number_start..token_start - 1])
+        {
+            head = number_start;
+        }
+        break;
+    }
+    head
+}
+
+/// A house number or postcode: one to six digits.
+fn number(token: &str) -> bool {
+    (1..=6).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The start of the token one space before `at`, and whether it opens its
+/// line (only a bullet or quote prefix before it).
+fn token_before(text: &str, at: usize) -> Option<(usize, bool)> {
+    let before = text[..at].strip_suffix(' ')?;
+    let token_start = before.rfind(char::is_whitespace).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    if token_start == before.len() {
+        return None;
+    }
+    let line_start = text[..token_start].rfind('\n').map_or(0, |i| i + 1);
+    let opens_line = line_prefix(&text[line_start..token_start]) == token_start - line_start;
+    Some((token_start, opens_line))
+}
+
+/// Whether a span that is not a place overlaps `[start, end)`.
+fn taken_by_other_kind(spans: &[Span], skip: usize, start: usize, end: usize) -> bool {
+    spans.iter().enumerate().any(|(k, s)| {
+        k != skip
+            && s.start < end
+            && start < s.end
+            && !matches!(s.entity.as_str(), "LOCATION" | "STREET_ADDRESS")
+    })
+}
+
+/// An address part found after an address.
+struct Tail {
+    start: usize,
+    end: usize,
+    /// A sentence ends with it.
+    last: bool,
+    /// It opens a line after a bullet or quote prefix.
+    prefixed: bool,
+}
+
+/// The address part that follows an address ending at `from`, if one does.
+fn tail_part(text: &str, from: usize) -> Option<Tail> {
+    let rest = &text[from..];
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
+    let sep = *b.get(i)?;
+    let own_line = sep == b'\n' || sep == b'\r';
+    let plain_space = !own_line && sep != b',' && i > 0;
+    let mut prefixed = false;
+    if own_line {
+        i += if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        let n = line_prefix(&rest[i..]);
+        prefixed = rest[i..i + n].trim().chars().next().is_some();
+        i += n;
+    } else if sep == b',' {
+        i += 1;
+        while i < b.len() && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+    } else if !plain_space {
+        return None;
+    }
+    let start = i;
+    let stop = |c: char| matches!(c, '\n' | '\r' | ',' | ';' | ':' | '!' | '?' | '"' | '|');
+    let len = rest[start..].find(stop).unwrap_or(rest.len() - start);
+    if rest[start + len..].starts_with(':') {
+        return None;
+    }
+    let mut part = rest[start..start + len].trim_end();
+    // A dot after a word that is not a unit word or an abbreviation ends
+    // the sentence, and the address with it.
+    let mut last = false;
+    if let Some(dot) = sentence_dot(part) {
+        part = &part[..dot];
+        last = true;
+    }
+    if part.is_empty() || part.len() > 48 {
+        return None;
+    }
+    let (part, part_len) = if plain_space {
+        // After a plain space: upper-case words or a postcode, up to the
+        // first word that is neither; or the rest of the line (up to a
+        // comma or a sentence end) when all of it reads as a place.
+        match upper_prefix(part) {
+            0 if last || start + len == rest.len() || !rest[start + len..].starts_with(' ') => {
+                (part, part.len())
+            }
+            n => (&part[..n], n),
+        }
+    } else {
+        (part, part.len())
+    };
+    if part_len == 0 || !address_part(part, plain_space) {
+        return None;
+    }
+    Some(Tail {
+        start: from + start,
+        end: from + start + part_len,
+        last,
+        prefixed,
+    })
+}
+
+/// The position of the first dot of `part` that ends a sentence: after a
+/// word longer than three letters that is not a unit word, followed by a
+/// space or the end.
+fn sentence_dot(part: &str) -> Option<usize> {
+    part.match_indices('.').map(|(i, _)| i).find(|&i| {
+        let followed = part[i + 1..].is_empty() || part[i + 1..].starts_with(char::is_whitespace);
+        let word = part[..i]
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        followed && word.chars().count() > 3 && !UNIT_WORDS.contains(&word.to_lowercase().as_str())
+    })
+}
+
+/// The length of a line's bullet or quote prefix: a few symbols (`>`,
+/// `*`, `-`, `•`, `?` for a bullet lost to a wrong encoding) and spaces.
+fn line_prefix(line: &str) -> usize {
+    let mut n = 0;
+    for (k, c) in line.char_indices() {
+        if c == ' ' || c == '\t' || (k < 8 && matches!(c, '>' | '*' | '-' | '•' | '·' | '?' | '|'))
+        {
+            n = k + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    n
+}
+
+/// The length of the leading run of upper-case words and postcodes of
+/// `part` (whole words).
+fn upper_prefix(part: &str) -> usize {
+    let mut n = 0;
+    let mut at = 0;
+    for w in part.split(' ') {
+        let ok = !w.is_empty()
+            && (w.chars().any(char::is_alphabetic)
+                && w.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+                && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                || postcode(w));
+        if !ok {
+            break;
+        }
+        n = at + w.len();
+        at = n + 1;
+    }
+    n
+}
+
+/// Whether `w` is written like a postcode: four to six digits, or letters
+/// and digits mixed in one short token ("W1A", "1AA", "3011AB").
+fn postcode(w: &str) -> bool {
+    let digits = w.chars().filter(char::is_ascii_digit).count();
+    let alnum = w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    alnum
+        && digits >= 1
+        && w.len() <= 8
+        && (digits >= 4 || w.chars().any(|c| c.is_ascii_uppercase()))
+}
+
+/// Whether `part` reads as one part of an address: a unit, a town, a state,
+/// a country, a postcode, or a mix of them.
+fn address_part(part: &str, plain_space: bool) -> bool {
+    let words: Vec<&str> = part.split_whitespace().collect();
+    if words.is_empty() || words.len() > 6 {
+        return false;
+    }
+    let mut named = false;
+    for (n, raw) in words.iter().enumerate() {
+        let w = raw.trim_matches(|c: char| matches!(c, '(' | ')'));
+        let bare = w.trim_end_matches('.');
+        let lower = bare.to_lowercase();
+        if w.is_empty() {
+            return false;
+        }
+        if n == 0 && CLOSING_WORDS.contains(&lower.as_str()) {
+            return false;
+        }
+        // A dot ends a sentence unless it closes a unit word or an initial.
+        if w.ends_with('.') && !(UNIT_WORDS.contains(&lower.as_str()) || bare.chars().count() <= 3)
+        {
+            return false;
+        }
+        let word_ok = UNIT_WORDS.contains(&lower.as_str())
+            || w.starts_with('#') && w[1..].chars().all(|c| c.is_ascii_alphanumeric())
+            || bare.chars().all(|c| c.is_ascii_digit() || c == '-')
+            || postcode(bare)
+            || CONNECTORS.contains(&bare) && n > 0
+            || bare.chars().next().is_some_and(char::is_uppercase)
+                && bare
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'));
+        if !word_ok {
+            return false;
+        }
+        named |= !CONNECTORS.contains(&bare);
+    }
+    named && (!plain_space || words.len() <= 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Source;
+
+    fn span(text: &str, value: &str, entity: Entity) -> Span {
+        let start = text.find(value).expect("value in text");
+        Span {
+            start,
+            end: start + value.len(),
+            entity,
+            score: 0.9,
+            source: Source::Ner,
+            validated: false,
+            recognizer: "ner".into(),
+        }
+    }
+
+    /// The texts of the spans after completion.
+    fn completed(text: &str, found: &[(&str, Entity)]) -> Vec<String> {
+        let mut spans: Vec<Span> = found
+            .iter()
+            .map(|(v, e)| span(text, v, e.clone()))
+            .collect();
+        complete(text, &mut spans);
+        spans
+            .iter()
+            .map(|s| text[s.start..s.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_given_name_grows_over_initials_and_the_surname() {
+        let p = Entity::PERSON;
+        assert_eq!(
+            completed("Ask Marta K. Oddsdóttir today.", &[("Marta", p.clone())]),
+            ["Marta K. Oddsdóttir"]
+        );
+        assert_eq!(
+            completed("Name: Abby M. Laidlaw\n", &[("Abby M", p.clone())]),
+            ["Abby M. Laidlaw"]
+        );
+        assert_eq!(
+            completed("I met Jouni Hahli there", &[("Jouni", p.clone())]),
+            ["Jouni Hahli"]
+        );
+    }
+
+    #[test]
+    fn a_name_does_not_grow_over_function_words_other_entities_or_lines() {
+        let p = Entity::PERSON;
+        assert_eq!(
+            completed("Then Anna The end", &[("Anna", p.clone())]),
+            ["Anna"]
+        );
+        assert_eq!(
+            completed("Anna was there", &[("Anna", p.clone())]),
+            ["Anna"]
+        );
+        assert_eq!(completed("Anna\nSmith", &[("Anna", p.clone())]), ["Anna"]);
+        assert_eq!(
+            completed(
+                "Anna Paris",
+                &[("Anna", p.clone()), ("Paris", Entity::LOCATION)]
+            ),
+            ["Anna", "Paris"]
+        );
+        // Two-word names are the model's own boundary.
+        assert_eq!(
+            completed("Anna Berg Larsen", &[("Anna Berg", p.clone())]),
+            ["Anna Berg"]
+        );
+    }
+
+    #[test]
+    fn a_surname_grows_over_the_given_name_before_it() {
+        let p = Entity::PERSON;
+        assert_eq!(
+            completed("Alex Duffy listed his songs", &[("Duffy", p.clone())]),
+            ["Alex Duffy"]
+        );
+        assert_eq!(
+            completed("Dear Duffy, hi", &[("Duffy", p.clone())]),
+            ["Duffy"]
+        );
+    }
+
+    #[test]
+    fn the_other_names_of_a_list_are_persons() {
+        let p = Entity::PERSON;
+        assert_eq!(
+            completed(
+                "our 3 founders: Morrison, Rogers and Torres. The idea",
+                &[("Rogers", p.clone())]
+            ),
+            ["Morrison", "Rogers", "Torres"]
+        );
+        // A longer phrase or another entity ends the list.
+        assert_eq!(
+            completed(
+                "Anna, Paris and New York Times",
+                &[("Anna", p.clone()), ("Paris", Entity::LOCATION)]
+            ),
+            ["Anna", "Paris"]
+        );
+        assert_eq!(
+            completed("Anna and Acme Corp", &[("Anna", p.clone())]),
+            ["Anna"]
+        );
+    }
+
+    #[test]
+    fn other_mentions_of_a_found_name_are_persons() {
+        let p = Entity::PERSON;
+        assert_eq!(
+            completed(
+                "directed by Philip Kestrel and starring Kestrel, with Philip's band",
+                &[("Philip Kestrel", p.clone())]
+            ),
+            ["Philip Kestrel", "Kestrel", "Philip"]
+        );
+        // Also an ordinary word in this text: left alone.
+        assert_eq!(
+            completed(
+                "Rose Tanner planted a rose. Rose said so; Tanner too.",
+                &[("Rose Tanner", p.clone())]
+            ),
+            ["Rose Tanner", "Tanner"]
+        );
+        // Part of a longer word or a hyphenated name: left alone.
+        assert_eq!(
+            completed(
+                "Ivo Kral met Kralovec and Smith-Kral.",
+                &[("Ivo Kral", p.clone())]
+            ),
+            ["Ivo Kral"]
+        );
+    }
+
+    #[test]
+    fn an_address_grows_over_its_unit_town_country_and_postcode_lines() {
+        let a = Entity::STREET_ADDRESS;
+        let text = "1737 Cheriton Dr\n Apt. 724\n Hibberdene\n South Africa 68793\n\nPhone: 1";
+        assert_eq!(
+            completed(text, &[("1737 Cheriton Dr", a.clone())]),
+            ["1737 Cheriton Dr\n Apt. 724\n Hibberdene\n South Africa 68793"]
+        );
+        let text = "lives at 12 Oak Road, Velká Bukovina u Decína, Czech Republic. Call";
+        assert_eq!(
+            completed(text, &[("12 Oak Road", a.clone())]),
+            ["12 Oak Road, Velká Bukovina u Decína, Czech Republic"]
+        );
+        let text = "479 95 Avenue des Tuileries Apt. 892 GUÉRET LI and then";
+        assert_eq!(
+            completed(text, &[("479 95 Avenue des Tuileries Apt. 892", a.clone())]),
+            ["479 95 Avenue des Tuileries Apt. 892 GUÉRET LI"]
+        );
+        let text = "at 9 Elm St\n>Suite 399\n>Tunis\n>Tunisia 56004";
+        assert_eq!(
+            completed(
+                text,
+                &[("9 Elm St", a.clone()), ("Tunisia 56004", Entity::LOCATION)]
+            ),
+            ["9 Elm St", "Suite 399", "Tunis", "Tunisia 56004"]
+        );
+    }
+
+    #[test]
+    fn an_address_grows_over_numbers_and_units_before_it_and_a_town_after_it() {
+        let a = Entity::STREET_ADDRESS;
+        let text = "Debra\n\n3536 1659 Hoog St\n Apt. 839";
+        assert_eq!(
+            completed(text, &[("1659 Hoog St", a.clone())]),
+            ["3536 1659 Hoog St\n Apt. 839"]
+        );
+        let text = "28030 Edeby 55\n Apt. 297";
+        assert_eq!(completed(text, &[("55", a.clone())]), [text]);
+        let text = "Address: 594 Gyula utca 76. Apt. 289 Mogyorósbánya Hungary";
+        assert_eq!(
+            completed(text, &[("594 Gyula utca 76. Apt. 289", a.clone())]),
+            ["594 Gyula utca 76. Apt. 289 Mogyorósbánya Hungary"]
+        );
+        for (text, street) in [
+            ("Visit 12 Main St today", "12 Main St"),
+            ("Order 4471 shipped to 12 Main St", "12 Main St"),
+            ("We met at 12 Main St Yesterday and then left", "12 Main St"),
+        ] {
+            assert_eq!(completed(text, &[(street, a.clone())]), [street], "{text}");
+        }
+    }
+
+    #[test]
+    fn an_address_does_not_grow_over_sentences_labels_or_closings() {
+        let a = Entity::STREET_ADDRESS;
+        for (text, street) in [
+            ("Send it to 5 Oak Road, and call me.", "5 Oak Road"),
+            ("5 Oak Road\nPhone: 555 0100", "5 Oak Road"),
+            ("5 Oak Road\nRegards,\nAnna", "5 Oak Road"),
+            ("5 Oak Road\n\nBoston", "5 Oak Road"),
+            ("5 Oak Road. The Office is closed", "5 Oak Road"),
+            ("at 5 Oak Road Tomorrow we meet", "5 Oak Road"),
+            ("5 Oak Road\nI will be there at noon", "5 Oak Road"),
+        ] {
+            assert_eq!(completed(text, &[(street, a.clone())]), [street], "{text}");
+        }
+    }
+}
