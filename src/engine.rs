@@ -15,7 +15,7 @@ use crate::recognizers::{
     DateProfile, DenyListDetector, PatternDetector, PatternRecognizer, PhoneRegions,
     builtin_recognizers_with,
 };
-use crate::span::{Entity, Span, resolve};
+use crate::span::{Entity, Span, resolve_in};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
@@ -421,7 +421,7 @@ impl Engine {
             d.detect(text, &mut spans)?;
         }
         spans.retain(|s| self.wanted(s, text, opts));
-        Ok(resolve(spans))
+        Ok(resolve_in(text, spans))
     }
 
     /// [`Engine::analyze`] for many texts: detectors that batch (the NER
@@ -448,7 +448,7 @@ impl Engine {
             .zip(texts)
             .map(|(mut spans, text)| {
                 spans.retain(|s| self.wanted(s, text, &opts));
-                resolve(spans)
+                resolve_in(text, spans)
             })
             .collect())
     }

@@ -31,4 +31,4 @@ pub use anonymize::{Anonymized, Anonymizer, HashKey, Item, Operator, Vault};
 pub use detector::{DetectError, Detector};
 pub use engine::{AnalyzeOptions, Engine, EngineBuilder, EngineError};
 pub use policy::Policy;
-pub use span::{Entity, Source, Span, resolve};
+pub use span::{Entity, Source, Span, resolve, resolve_in};

@@ -121,8 +121,25 @@ impl Span {
 ///    start; then the entity name. Each span, in priority order, is kept only
 ///    if it overlaps no span already kept.
 ///
+/// A span that loses is dropped whole, even where it reaches past the
+/// winner; [`resolve_in`] keeps those parts, and is what the engine uses.
+///
 /// Cost: `O(n log n)` in the number of spans.
-pub fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
+pub fn resolve(spans: Vec<Span>) -> Vec<Span> {
+    resolve_with(spans, None)
+}
+
+/// As [`resolve`], but a span that loses a conflict keeps its parts that no
+/// kept span covers, each trimmed of surrounding spaces and punctuation and
+/// kept when it still holds a letter or digit. So no character a detector
+/// found is left unmasked by the resolution: a model's street address that
+/// runs over a validated phone number ("55470 72 Acheron Road … VIC\n655
+/// 437 108") stays an address up to the phone, instead of vanishing.
+pub fn resolve_in(text: &str, spans: Vec<Span>) -> Vec<Span> {
+    resolve_with(spans, Some(text))
+}
+
+fn resolve_with(mut spans: Vec<Span>, text: Option<&str>) -> Vec<Span> {
     spans.retain(|s| !s.is_empty());
     // Rule 1: merge per entity.
     spans.sort_by(|a, b| {
@@ -170,10 +187,50 @@ pub fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
         if !clash {
             kept_sorted.insert(i, (s.start, s.end));
             kept.push(s);
+            continue;
+        }
+        let Some(text) = text else {
+            continue;
+        };
+        // The parts of `s` between the kept spans it overlaps.
+        let first = kept_sorted.partition_point(|&(_, en)| en <= s.start);
+        let mut pieces = Vec::new();
+        let mut from = s.start;
+        for &(st, en) in &kept_sorted[first..i] {
+            if st > from {
+                pieces.push((from, st));
+            }
+            from = from.max(en);
+        }
+        if from < s.end {
+            pieces.push((from, s.end));
+        }
+        for (a, b) in pieces {
+            let Some((a, b)) = trimmed(text, a, b) else {
+                continue;
+            };
+            let at = kept_sorted.partition_point(|&(st, _)| st < a);
+            kept_sorted.insert(at, (a, b));
+            kept.push(Span {
+                start: a,
+                end: b,
+                validated: false,
+                ..s.clone()
+            });
         }
     }
     kept.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
     kept
+}
+
+/// `text[a..b]` without the spaces and punctuation at its ends, if a letter
+/// or digit is left.
+fn trimmed(text: &str, a: usize, b: usize) -> Option<(usize, usize)> {
+    let piece = text.get(a..b)?;
+    let edge = |c: char| !c.is_alphanumeric() && !matches!(c, '(' | ')' | '+' | '#');
+    let start = a + (piece.len() - piece.trim_start_matches(edge).len());
+    let end = b - (piece.len() - piece.trim_end_matches(edge).len());
+    (start < end && text[start..end].chars().any(char::is_alphanumeric)).then_some((start, end))
 }
 
 #[cfg(test)]
@@ -200,6 +257,37 @@ mod tests {
         ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].entity, Entity::CREDIT_CARD);
+    }
+
+    #[test]
+    fn a_losing_span_keeps_what_the_winner_does_not_cover() {
+        let text = "at 12 Oak Road\n555 0100 office";
+        let out = resolve_in(
+            text,
+            vec![
+                span(3, 23, Entity::STREET_ADDRESS, 0.9, false),
+                span(15, 23, Entity::PHONE, 0.8, true),
+            ],
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|s| (&text[s.start..s.end], s.entity.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("12 Oak Road", "STREET_ADDRESS"), ("555 0100", "PHONE")]
+        );
+        // Around a winner inside it, both sides stay; bare punctuation goes.
+        let text = "a 4111111111111111 b, -";
+        let out = resolve_in(
+            text,
+            vec![
+                span(0, text.len(), Entity::PHONE, 0.5, false),
+                span(2, 18, Entity::CREDIT_CARD, 1.0, true),
+            ],
+        );
+        let got: Vec<&str> = out.iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(got, ["a", "4111111111111111", "b"]);
     }
 
     #[test]

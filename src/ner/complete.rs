@@ -21,7 +21,15 @@
 //!    comma or a conjunction (and, et, und, y, e, en, or, &) is a person
 //!    too, item by item, while the list goes on and no item is a longer
 //!    phrase or another entity.
-//! 4. **Address tails.** After a street the model found, it often leaves out
+//! 4. **Street lines the model missed.** A house number and capitalised
+//!    words ending in a street-type word ("72 Acheron Road", "221B Baker
+//!    Street"), a street-type word, words and a house number ("Via delle
+//!    Coste 41", "Calle Mayor 5"), a street name with a glued type suffix
+//!    and a number ("Hauptstraße 5", "Nybyvägen 65"), or a house number and
+//!    a capitalised word followed by a unit ("2505 Heatherleigh Suite 620"),
+//!    in the languages of the model, is a street address when no other span
+//!    covers it; rule 5 then completes it like the model's own.
+//! 5. **Address tails.** After a street the model found, it often leaves out
 //!    the lines or comma-separated parts that follow: the unit, the town,
 //!    the state, the country, the postcode ("…\n Apt. 724\n Hibberdene\n
 //!    South Africa 68793"). A street address grows over up to four such
@@ -272,6 +280,7 @@ pub(crate) fn complete(text: &str, spans: &mut Vec<Span>) {
     complete_name_lists(text, spans);
     spans.sort_by_key(|s| (s.start, s.end));
     propagate_names(text, spans);
+    find_street_lines(text, spans);
     extend_address_tails(text, spans);
     spans.sort_by_key(|s| (s.start, s.end));
 }
@@ -536,7 +545,72 @@ fn whole_word(text: &str, start: usize, end: usize) -> bool {
     !before.is_some_and(|c| joins(c) || c == '\'') && !after.is_some_and(joins)
 }
 
-/// Rule 4: street addresses grow over the parts that follow them.
+/// Street-type words written after the street's name, capitalised.
+const STREET_TYPES_AFTER: &str = "Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Way|Highway|Hwy|Parkway|Pkwy|Crescent|Close|Grove|Gardens|Row|Walk|Alley|Trail|Circle|Path|Hill|Mews|Wharf|Quay";
+
+/// Street-type words written before the street's name.
+const STREET_TYPES_BEFORE: &str = "Rue|Avenue|Boulevard|Bd|Chemin|Allée|Impasse|Place|Quai|Route|Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrer|Rua|Via|Viale|Piazza|Piazzale|Corso|Vicolo|Largo|ul\\.|al\\.|Ulica|Aleja|Strada|Straße|Strasse|Laan|Weg";
+
+/// Street-type suffixes glued to the street's name ("Hauptstraße").
+const STREET_SUFFIXES: &str = "straße|strasse|str\\.|gasse|weg|allee|platz|damm|straat|laan|gracht|plein|vej|gatan|vägen|gränd|veien|gata|katu|tie|utca|tér|körút";
+
+/// The street-line patterns of rule 4.
+fn street_line_regex() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        let name = r"\p{Lu}[\p{L}'’-]*\.?";
+        let number = r"[0-9]{1,5}[A-Za-z]?";
+        let pattern = format!(
+            r"(?x)
+            (?: {number} \x20+ (?: {name} \x20+ ){{1,3}} (?: {after} )\b\.?
+              | (?: {before} ) \x20+ (?: (?: {name} | {joiner} ) \x20+ ){{0,3}} {name} \x20+ {number}\b
+              | \p{{Lu}}\p{{L}}*(?: {suffix} ) \x20+ {number}\b
+              | {number} \x20+ {name} \x20+ (?: Suite | Apt\.? | Unit ) \x20+ [0-9]{{1,5}}\b
+            )",
+            after = STREET_TYPES_AFTER,
+            joiner = "de|del|della|delle|dei|degli|di|da|do|dos|das|du|des|la|le|les|el|los|las|van|von|der|den|e|y",
+            before = STREET_TYPES_BEFORE,
+            suffix = STREET_SUFFIXES,
+        );
+        regex::Regex::new(&pattern).unwrap_or_else(|e| panic!("street-line pattern: {e}"))
+    })
+}
+
+/// Rule 4: street lines the model missed.
+fn find_street_lines(text: &str, spans: &mut Vec<Span>) {
+    let mut found: Vec<Span> = Vec::new();
+    let template = Span {
+        start: 0,
+        end: 0,
+        entity: Entity::STREET_ADDRESS,
+        score: 0.6,
+        source: crate::span::Source::Ner,
+        validated: false,
+        recognizer: "ner".into(),
+    };
+    let mut at = 0;
+    while let Some(m) = street_line_regex().find_at(text, at) {
+        at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+        let (start, end) = (m.start(), m.end());
+        // Whole words only (the regex crate has no look-around).
+        let touches = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+        if touches(text[..start].chars().next_back()) || touches(text[end..].chars().next()) {
+            continue;
+        }
+        if taken(spans, usize::MAX, start, end) || taken(&found, usize::MAX, start, end) {
+            continue;
+        }
+        found.push(Span {
+            start,
+            end,
+            ..template.clone()
+        });
+        at = end;
+    }
+    spans.extend(found);
+}
+
+/// Rule 5: street addresses grow over the parts that follow them.
 fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
     for k in 0..spans.len() {
         if spans[k].entity != Entity::STREET_ADDRESS {
@@ -584,6 +658,7 @@ fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
         let inside = |&&(a, b): &&(usize, usize)| a <= s.start && s.end <= b;
         match s.entity.as_str() {
             "LOCATION" => !grown.iter().any(|g| inside(&g)),
+            e if super::filter::ID_LABELS.contains(&e) => !grown.iter().any(|g| inside(&g)),
             "STREET_ADDRESS" => !grown.iter().any(|g| inside(&g) && *g != (s.start, s.end)),
             _ => true,
         }
@@ -644,14 +719,20 @@ fn token_before(text: &str, at: usize) -> Option<(usize, bool)> {
     Some((token_start, opens_line))
 }
 
-/// Whether a span that is not a place overlaps `[start, end)`.
+/// Whether a span that is not a place overlaps `[start, end)`. The model's
+/// ID labels do not count: on a number in an address they are its misreading
+/// of a postcode or house number ("28030 Edeby 55" as `GOVERNMENT_ID`).
 fn taken_by_other_kind(spans: &[Span], skip: usize, start: usize, end: usize) -> bool {
-    spans.iter().enumerate().any(|(k, s)| {
-        k != skip
-            && s.start < end
-            && start < s.end
-            && !matches!(s.entity.as_str(), "LOCATION" | "STREET_ADDRESS")
-    })
+    spans
+        .iter()
+        .enumerate()
+        .any(|(k, s)| k != skip && s.start < end && start < s.end && !place_or_id(&s.entity))
+}
+
+/// A place, or one of the model's ID labels.
+fn place_or_id(e: &Entity) -> bool {
+    matches!(e.as_str(), "LOCATION" | "STREET_ADDRESS")
+        || super::filter::ID_LABELS.contains(&e.as_str())
 }
 
 /// An address part found after an address.
@@ -719,15 +800,46 @@ fn tail_part(text: &str, from: usize) -> Option<Tail> {
     } else {
         (part, part.len())
     };
-    if part_len == 0 || !address_part(part, plain_space) {
+    if part_len > 0 && address_part(part, plain_space) {
+        return Some(Tail {
+            start: from + start,
+            end: from + start + part_len,
+            last,
+            prefixed,
+        });
+    }
+    // After a comma, the place words before the sentence goes on in lower
+    // case ("…, Tallinn, Estonia for this card").
+    if sep != b',' {
         return None;
     }
-    Some(Tail {
+    let n = place_run(part);
+    (n > 0 && address_part(&part[..n], plain_space)).then_some(Tail {
         start: from + start,
-        end: from + start + part_len,
-        last,
+        end: from + start + n,
+        last: true,
         prefixed,
     })
+}
+
+/// The length of the leading words of `part` up to the first word that
+/// starts with a lower-case letter and is not a connector, when there is
+/// such a word (0 otherwise).
+fn place_run(part: &str) -> usize {
+    let mut end = 0;
+    for (i, w) in part.split(' ').scan(0, |at, w| {
+        let i = *at;
+        *at += w.len() + 1;
+        Some((i, w))
+    }) {
+        if w.starts_with(char::is_lowercase) && !CONNECTORS.contains(&w) {
+            return end;
+        }
+        if !CONNECTORS.contains(&w) {
+            end = i + w.len();
+        }
+    }
+    0
 }
 
 /// The position of the first dot of `part` that ends a sentence: after a
@@ -827,7 +939,7 @@ fn address_part(part: &str, plain_space: bool) -> bool {
         }
         named |= !CONNECTORS.contains(&bare);
     }
-    named && (!plain_space || words.len() <= 3)
+    named && (!plain_space || words.len() <= 4)
 }
 
 #[cfg(test)]
@@ -986,6 +1098,11 @@ mod tests {
         assert_eq!(
             completed(text, &[("479 95 Avenue des Tuileries Apt. 892", a.clone())]),
             ["479 95 Avenue des Tuileries Apt. 892 GUÉRET LI"]
+        );
+        let text = "with 0912 P.O. Box 287, Tallinn, Estonia for this card";
+        assert_eq!(
+            completed(text, &[("0912 P.O. Box 287", a.clone())]),
+            ["0912 P.O. Box 287, Tallinn, Estonia"]
         );
         let text = "at 9 Elm St\n>Suite 399\n>Tunis\n>Tunisia 56004";
         assert_eq!(
