@@ -145,11 +145,15 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// True if two name pieces may join across `text[a..b]`: whitespace, possibly
-/// around a period or a middle initial (`Sari J. Paavolainen`, `Janka M. Szász`).
+/// around a period or a middle initial (`Sari J. Paavolainen`, `Janka M. Szász`),
+/// on one line (a name never runs over a line break: "Lantos\nFritz" are two).
 fn person_gap(text: &str, a: usize, b: usize) -> bool {
     let Some(gap) = text.get(a..b) else {
         return false;
     };
+    if gap.contains(['\n', '\r']) {
+        return false;
+    }
     let core = gap.trim();
     let mut chars = core.chars();
     let spaced = core.is_empty() || gap.len() > core.len();
@@ -254,7 +258,10 @@ pub fn decode(
         if let Some(last) = pieces.last_mut()
             && last.ty == w.ty
             && (last.end == w.start
-                || (!w.begin && gap_is(text, last.end, w.start, char::is_whitespace)))
+                || (!w.begin
+                    && gap_is(text, last.end, w.start, char::is_whitespace)
+                    && !(matches!(families.get(w.ty as usize), Some(Family::Person))
+                        && text[last.end..w.start].contains('\n'))))
         {
             last.end = w.end;
             last.sum += w.sum;
@@ -496,6 +503,21 @@ mod tests {
         assert!(
             (s[0].score - 0.8).abs() < 1e-6,
             "mean of token probabilities"
+        );
+    }
+
+    #[test]
+    fn names_on_two_lines_stay_apart() {
+        let (t, s) = run(&[
+            ("Ann", "B-GIVEN_NAME", 0.9),
+            (" Lee", "B-SURNAME", 0.9),
+            ("\n", "O", 0.9),
+            ("Bo", "I-SURNAME", 0.9),
+            (" Berg", "B-SURNAME", 0.9),
+        ]);
+        assert_eq!(
+            found(&t, &s),
+            pairs(&[("PERSON", "Ann Lee"), ("PERSON", "Bo Berg")])
         );
     }
 
