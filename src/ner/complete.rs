@@ -29,6 +29,9 @@
 //!    a capitalised word followed by a unit ("2505 Heatherleigh Suite 620"),
 //!    in the languages of the model, is a street address when no other span
 //!    covers it; rule 5 then completes it like the model's own.
+//! 6. **Country codes.** The model often starts a phone number after its
+//!    country code ("(0)96 471 07 95" of "+41 (0)96 471 07 95"): a phone
+//!    grows over a `+` code of one to three digits right before it.
 //! 5. **Address tails.** After a street the model found, it often leaves out
 //!    the lines or comma-separated parts that follow: the unit, the town,
 //!    the state, the country, the postcode ("…\n Apt. 724\n Hibberdene\n
@@ -282,6 +285,7 @@ pub(crate) fn complete(text: &str, spans: &mut Vec<Span>) {
     propagate_names(text, spans);
     find_street_lines(text, spans);
     extend_address_tails(text, spans);
+    complete_phone_prefixes(text, spans);
     spans.sort_by_key(|s| (s.start, s.end));
 }
 
@@ -610,6 +614,32 @@ fn find_street_lines(text: &str, spans: &mut Vec<Span>) {
     spans.extend(found);
 }
 
+/// Rule 6: a phone grows over the country code right before it.
+fn complete_phone_prefixes(text: &str, spans: &mut [Span]) {
+    for s in spans.iter_mut().filter(|s| s.entity == Entity::PHONE) {
+        let b = text.as_bytes();
+        let mut i = s.start;
+        // "+41 (0)96 …", "+41 (0)96" cut after "(", "+41 96 …".
+        if i > 0 && b[i - 1] == b'(' {
+            i -= 1;
+        }
+        if i > 0 && b[i - 1] == b' ' {
+            i -= 1;
+        }
+        let digits_end = i;
+        while i > 0 && b[i - 1].is_ascii_digit() && digits_end - i < 3 {
+            i -= 1;
+        }
+        if i < digits_end
+            && i > 0
+            && b[i - 1] == b'+'
+            && (i < 2 || !b[i - 2].is_ascii_alphanumeric())
+        {
+            s.start = i - 1;
+        }
+    }
+}
+
 /// Rule 5: street addresses grow over the parts that follow them.
 fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
     for k in 0..spans.len() {
@@ -623,11 +653,15 @@ fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
         // Parts after a bullet or quote prefix become spans of their own,
         // so that the prefix stays visible.
         let mut pieces = vec![(spans[k].start, spans[k].end)];
+        // An address typed all in lower case has lower-case place words.
+        let street = &text[spans[k].start..spans[k].end];
+        let lower_text =
+            street.contains(char::is_alphabetic) && !street.contains(char::is_uppercase);
         for _ in 0..4 {
             let Some(&(_, end)) = pieces.last() else {
                 break;
             };
-            match tail_part(text, end) {
+            match tail_part(text, end, lower_text) {
                 Some(t) if !taken_by_other_kind(spans, k, end, t.end) => {
                     match pieces.last_mut() {
                         Some(p) if !t.prefixed => p.1 = t.end,
@@ -746,7 +780,7 @@ struct Tail {
 }
 
 /// The address part that follows an address ending at `from`, if one does.
-fn tail_part(text: &str, from: usize) -> Option<Tail> {
+fn tail_part(text: &str, from: usize, lower_text: bool) -> Option<Tail> {
     let rest = &text[from..];
     let b = rest.as_bytes();
     let mut i = 0;
@@ -800,7 +834,7 @@ fn tail_part(text: &str, from: usize) -> Option<Tail> {
     } else {
         (part, part.len())
     };
-    if part_len > 0 && address_part(part, plain_space) {
+    if part_len > 0 && address_part(part, plain_space, lower_text) {
         return Some(Tail {
             start: from + start,
             end: from + start + part_len,
@@ -814,7 +848,7 @@ fn tail_part(text: &str, from: usize) -> Option<Tail> {
         return None;
     }
     let n = place_run(part);
-    (n > 0 && address_part(&part[..n], plain_space)).then_some(Tail {
+    (n > 0 && address_part(&part[..n], plain_space, lower_text)).then_some(Tail {
         start: from + start,
         end: from + start + n,
         last: true,
@@ -904,7 +938,41 @@ fn postcode(w: &str) -> bool {
 
 /// Whether `part` reads as one part of an address: a unit, a town, a state,
 /// a country, a postcode, or a mix of them.
-fn address_part(part: &str, plain_space: bool) -> bool {
+/// Lower-case words that go on a sentence, not an address, in text typed
+/// all in lower case.
+const LOWER_STOP: &[&str] = &[
+    "please",
+    "thanks",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "now",
+    "here",
+    "there",
+    "my",
+    "your",
+    "our",
+    "me",
+    "us",
+    "him",
+    "her",
+    "them",
+    "just",
+    "also",
+    "asap",
+    "ok",
+    "okay",
+    "pls",
+];
+
+/// Whether `w`, in an address typed all in lower case, can be a place word.
+fn lower_place_word(w: &str) -> bool {
+    w.chars().all(char::is_alphabetic)
+        && !LOWER_STOP.contains(&w)
+        && !NOT_NAME_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w))
+}
+
+fn address_part(part: &str, plain_space: bool, lower_text: bool) -> bool {
     let words: Vec<&str> = part.split_whitespace().collect();
     if words.is_empty() || words.len() > 6 {
         return false;
@@ -933,7 +1001,8 @@ fn address_part(part: &str, plain_space: bool) -> bool {
             || bare.chars().next().is_some_and(char::is_uppercase)
                 && bare
                     .chars()
-                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'));
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+            || lower_text && lower_place_word(bare);
         if !word_ok {
             return false;
         }
@@ -1133,6 +1202,51 @@ mod tests {
             ("Visit 12 Main St today", "12 Main St"),
             ("Order 4471 shipped to 12 Main St", "12 Main St"),
             ("We met at 12 Main St Yesterday and then left", "12 Main St"),
+        ] {
+            assert_eq!(completed(text, &[(street, a.clone())]), [street], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_phone_grows_over_its_country_code() {
+        let p = Entity::PHONE;
+        assert_eq!(
+            completed(
+                "Desk: +41 (0)96 471 07 95",
+                &[("(0)96 471 07 95", p.clone())]
+            ),
+            ["+41 (0)96 471 07 95"]
+        );
+        assert_eq!(
+            completed(
+                "Desk: +41 (0)38 549 02 90",
+                &[("0)38 549 02 90", p.clone())]
+            ),
+            ["+41 (0)38 549 02 90"]
+        );
+        assert_eq!(
+            completed("total 3+41 96 471 07", &[("96 471 07", p.clone())]),
+            ["96 471 07"]
+        );
+    }
+
+    #[test]
+    fn an_address_typed_in_lower_case_grows_over_lower_case_places() {
+        let a = Entity::STREET_ADDRESS;
+        let text = "send it to 2407 tawastintie 6, sé, portugal";
+        assert_eq!(
+            completed(text, &[("2407 tawastintie 6", a.clone())]),
+            ["2407 tawastintie 6, sé, portugal"]
+        );
+        let text = "at 947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia";
+        assert_eq!(
+            completed(text, &[("947 trg revolucije 17 apt. 858", a.clone())]),
+            ["947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia"]
+        );
+        for (text, street) in [
+            ("at 12 main st so come by", "12 main st"),
+            ("at 12 main st, see you there", "12 main st"),
+            ("at 12 Main St, see you there", "12 Main St"),
         ] {
             assert_eq!(completed(text, &[(street, a.clone())]), [street], "{text}");
         }

@@ -14,7 +14,7 @@ pub(super) fn recognizers() -> Vec<PatternRecognizer> {
     vec![PatternRecognizer::builtin(
         "military_address",
         Entity::STREET_ADDRESS,
-        r"(?i)(?:(?:PSC|CMR|Unit)[ \t]+[0-9]{1,5},?[ \t]+Box[ \t]+[0-9]{1,5}|(?:USNS|USNV|USCGC|USS)[ \t]+[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,3}(?:[ \t]+[A-Z]{2,4}[- ]?[0-9]{1,4})?)[ \t]*(?:,[ \t]*|\r?\n[ \t]*)?[ADF]PO[ \t]+A[AEP][ \t]+[0-9]{5}(?:-[0-9]{4})?",
+        r"(?i)(?:(?:PSC|CMR|Unit)[ \t]+[0-9]{1,5},?[ \t]+Box[ \t]+[0-9]{1,5}|(?:USNS|USNV|USCGC|USS)[ \t]+\p{L}[\p{L}'.-]*(?:[ \t]+\p{L}[\p{L}'.-]*){0,3}(?:[ \t]+[A-Z]{2,4}[- ]?[0-9]{1,4})?)[ \t]*(?:,[ \t]*|\r?\n[ \t]*)?[ADF]PO[ \t]+A[AEP][ \t]+[0-9]{5}(?:-[0-9]{4})?",
         0.85,
         0.85,
         None,
@@ -53,6 +53,7 @@ mod tests {
             "USS Theodore Roosevelt CVN 71\nFPO AE 09599",
             "USNS Comfort\nFPO AA 34092",
             "uscgc healy\nfpo ap 98799",
+            "USNS Sekerková\nFPO AA 65728",
         ] {
             let text = format!("Ship it to {a} by Friday.");
             assert_eq!(addresses(&text), [a], "{text}");

@@ -220,7 +220,28 @@ fn valid_international(digits: &str) -> bool {
     false
 }
 
+/// Whether `digits` is a number of any NANP region (`+1`: the US, Canada,
+/// the Caribbean) when a NANP region is among `regions`: they share one
+/// numbering plan and one way of writing it ("345-899-3560" is a Cayman
+/// number written as Americans write theirs).
+fn valid_nanp(digits: &str, regions: &[Arc<RegionRules>]) -> bool {
+    let nsn = digits
+        .strip_prefix('1')
+        .filter(|d| d.len() == 10)
+        .unwrap_or(digits);
+    if nsn.len() != 10 || !regions.iter().any(|r| r.trunk == Some(b'1')) {
+        return false;
+    }
+    let mut buf = [b'1'; 11];
+    buf[1..].copy_from_slice(nsn.as_bytes());
+    std::str::from_utf8(&buf).is_ok_and(valid_international)
+}
+
 fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
+    // The number without its extension (the only letters a match holds).
+    let value = value
+        .find(['x', 'e'])
+        .map_or(value, |i| value[..i].trim_end());
     let digits = value.bytes().filter(u8::is_ascii_digit).count();
     if !(7..=15).contains(&digits) || looks_like_date(value) {
         return Check::Reject;
@@ -264,7 +285,7 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
     } else if international {
         valid_international(digits)
     } else {
-        regions.iter().any(|r| r.valid_national(digits))
+        regions.iter().any(|r| r.valid_national(digits)) || formatted && valid_nanp(digits, regions)
     };
     match (valid, formatted) {
         (false, _) => Check::Reject,
@@ -283,7 +304,8 @@ pub(super) fn recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
         PatternRecognizer::builtin(
             "phone",
             Entity::PHONE,
-            r"(?:\+|00)[1-9](?:[ .\-/]?(?:\([0-9]{1,4}\)|[0-9])){5,16}|\(?[0-9]{1,5}\)?(?:[ .\-/]?[0-9]){5,14}",
+            // An extension ("x4587", "ext. 12") is a part of the number.
+            r"(?:(?:\+|00)[1-9](?:[ .\-/]?(?:\([0-9]{1,4}\)|[0-9])){5,16}|\(?[0-9]{1,5}\)?(?:[ .\-/]?[0-9]){5,14})(?: ?(?:x|ext\.?) ?[0-9]{1,6})?",
             0.4,
             0.75,
             None,
@@ -322,6 +344,32 @@ mod tests {
         ] {
             assert_eq!(find(&Entity::PHONE, text), vec![want], "{text}");
         }
+    }
+
+    #[test]
+    fn extensions_belong_to_the_number() {
+        for (text, want) in [
+            ("Fax: 415-555-2671x4587", "415-555-2671x4587"),
+            (
+                "call (415) 555-2671 ext. 12 today",
+                "(415) 555-2671 ext. 12",
+            ),
+            ("Tel +44 20 7946 0958 x 201", "+44 20 7946 0958 x 201"),
+        ] {
+            assert_eq!(find(&Entity::PHONE, text), vec![want], "{text}");
+        }
+        // Without a number before it, an extension is nothing.
+        assert!(find(&Entity::PHONE, "see box x4587").is_empty());
+    }
+
+    #[test]
+    fn numbers_of_every_nanp_region_are_written_like_us_numbers() {
+        // Cayman Islands (+1 345), Jamaica (+1 876): not US or CA numbers.
+        for text in ["Fax: 345-949-1234", "call (876) 927-1234"] {
+            assert_eq!(find(&Entity::PHONE, text).len(), 1, "{text}");
+        }
+        // Unformatted, a NANP-shaped run is not enough.
+        assert!(find(&Entity::PHONE, "id 3459491234").is_empty());
     }
 
     #[test]
