@@ -216,6 +216,29 @@ fn name_word(w: &str) -> bool {
     capitalised(w) && !NOT_NAME_WORDS.contains(&w) && !ORG_WORDS.contains(&w)
 }
 
+/// Labels that start the next field of a contact block.
+const LABEL_WORDS: &[&str] = &[
+    "tel",
+    "phone",
+    "fax",
+    "mobile",
+    "mob",
+    "cell",
+    "email",
+    "e-mail",
+    "mail",
+    "web",
+    "www",
+    "telefon",
+    "téléphone",
+    "teléfono",
+    "telefono",
+    "telefoon",
+    "handy",
+    "portable",
+    "móvil",
+];
+
 /// Words that end a letter rather than an address.
 const CLOSING_WORDS: &[&str] = &[
     "regards",
@@ -246,6 +269,7 @@ const CONNECTORS: &[&str] = &[
 
 /// Unit words of an address line, lower case, without their dot.
 const UNIT_WORDS: &[&str] = &[
+    "flat",
     "apt",
     "apartment",
     "suite",
@@ -549,8 +573,9 @@ fn whole_word(text: &str, start: usize, end: usize) -> bool {
     !before.is_some_and(|c| joins(c) || c == '\'') && !after.is_some_and(joins)
 }
 
-/// Street-type words written after the street's name, capitalised.
-const STREET_TYPES_AFTER: &str = "Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Way|Highway|Hwy|Parkway|Pkwy|Crescent|Close|Grove|Gardens|Row|Walk|Alley|Trail|Circle|Path|Hill|Mews|Wharf|Quay";
+/// Street-type words written after the street's name, capitalised: the
+/// common English ones and USPS Publication 28's standard suffixes.
+const STREET_TYPES_AFTER: &str = "Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Way|Highway|Hwy|Parkway|Pkwy|Crescent|Close|Grove|Gardens|Garden|Row|Walk|Alley|Trail|Circle|Path|Hill|Hills|Mews|Wharf|Quay|Bypass|Causeway|Cove|Creek|Crossing|Estates|Expressway|Falls|Ford|Forge|Fork|Forks|Freeway|Gateway|Glen|Green|Greens|Harbor|Harbour|Haven|Heights|Hollow|Junction|Knoll|Landing|Loop|Manor|Meadow|Meadows|Mill|Mills|Mount|Orchard|Oval|Pass|Pike|Plaza|Point|Ranch|Rapids|Ridge|Route|Skyway|Spring|Springs|Spur|Stravenue|Summit|Trace|Turnpike|Underpass|Valley|Viaduct|View|Village|Vista";
 
 /// Street-type words written before the street's name.
 const STREET_TYPES_BEFORE: &str = "Rue|Avenue|Boulevard|Bd|Chemin|Allée|Impasse|Place|Quai|Route|Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrer|Rua|Via|Viale|Piazza|Piazzale|Corso|Vicolo|Largo|ul\\.|al\\.|Ulica|Aleja|Strada|Straße|Strasse|Laan|Weg";
@@ -569,7 +594,9 @@ fn street_line_regex() -> &'static regex::Regex {
             (?: {number} \x20+ (?: {name} \x20+ ){{1,3}} (?: {after} )\b\.?
               | (?: {before} ) \x20+ (?: (?: {name} | {joiner} ) \x20+ ){{0,3}} {name} \x20+ {number}\b
               | \p{{Lu}}\p{{L}}*(?: {suffix} ) \x20+ {number}\b
+              | \p{{Lu}}\p{{L}}*(?: -\p{{Lu}}\p{{L}}* )*-(?: Straße | Strasse | Weg | Platz | Allee | Gasse | Ring | Damm ) \x20+ {number}\b
               | {number} \x20+ {name} \x20+ (?: Suite | Apt\.? | Unit ) \x20+ [0-9]{{1,5}}\b
+              | (?: Flat | Apartment | Apt\.? | Suite | Unit ) \x20+ [0-9]{{1,5}}[A-Za-z]?,? \x20+ (?: {name} \x20+ ){{1,3}} (?: {after} )\b\.?
             )",
             after = STREET_TYPES_AFTER,
             joiner = "de|del|della|delle|dei|degli|di|da|do|dos|das|du|des|la|le|les|el|los|las|van|von|der|den|e|y",
@@ -985,7 +1012,9 @@ fn address_part(part: &str, plain_space: bool, lower_text: bool) -> bool {
         if w.is_empty() {
             return false;
         }
-        if n == 0 && CLOSING_WORDS.contains(&lower.as_str()) {
+        if n == 0
+            && (CLOSING_WORDS.contains(&lower.as_str()) || LABEL_WORDS.contains(&lower.as_str()))
+        {
             return false;
         }
         // A dot ends a sentence unless it closes a unit word or an initial.
@@ -1204,6 +1233,35 @@ mod tests {
             ("We met at 12 Main St Yesterday and then left", "12 Main St"),
         ] {
             assert_eq!(completed(text, &[(street, a.clone())]), [street], "{text}");
+        }
+    }
+
+    #[test]
+    fn street_lines_the_model_missed_are_addresses() {
+        for (text, want) in [
+            (
+                "Jaroslav-Paffrath-Straße 9949\n55032 Ebersberg",
+                "Jaroslav-Paffrath-Straße 9949\n55032 Ebersberg",
+            ),
+            (
+                "Flat 15, Timothy Alley, New Oliver, PO0 3ZR",
+                "Flat 15, Timothy Alley, New Oliver, PO0 3ZR",
+            ),
+            (
+                "at 31144 Rebecca Falls, Katelynchester, PR 89102.",
+                "31144 Rebecca Falls, Katelynchester, PR 89102",
+            ),
+            ("Via delle Coste 41\nTel. 06 1234", "Via delle Coste 41"),
+        ] {
+            assert_eq!(completed(text, &[]), [want], "{text}");
+        }
+        for text in [
+            "Place 3 orders by Friday",
+            "During 5 days we met",
+            "Apollo 13 Mission Control",
+            "we need 2 Big Wins",
+        ] {
+            assert!(completed(text, &[]).is_empty(), "{text}");
         }
     }
 
