@@ -229,12 +229,25 @@ fn valid_nanp(digits: &str, regions: &[Arc<RegionRules>]) -> bool {
         .strip_prefix('1')
         .filter(|d| d.len() == 10)
         .unwrap_or(digits);
-    if nsn.len() != 10 || !regions.iter().any(|r| r.trunk == Some(b'1')) {
+    // NXX-NXX-XXXX: area code and exchange start with 2-9 (most random
+    // digit runs end here, before any metadata is looked at).
+    let b = nsn.as_bytes();
+    if nsn.len() != 10
+        || !(b'2'..=b'9').contains(&b[0])
+        || !(b'2'..=b'9').contains(&b[3])
+        || !regions.iter().any(|r| r.trunk == Some(b'1'))
+    {
         return false;
     }
-    let mut buf = [b'1'; 11];
-    buf[1..].copy_from_slice(nsn.as_bytes());
-    std::str::from_utf8(&buf).is_ok_and(valid_international)
+    static NANP: OnceLock<Vec<Arc<RegionRules>>> = OnceLock::new();
+    NANP.get_or_init(|| {
+        phonenumber::metadata::DATABASE
+            .by_code(&1)
+            .map(|ms| ms.iter().filter_map(|m| rules_for(m.id())).collect())
+            .unwrap_or_default()
+    })
+    .iter()
+    .any(|r| r.valid_nsn(nsn))
 }
 
 fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
