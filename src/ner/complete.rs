@@ -20,28 +20,43 @@
 //!    one name of three. A capitalised word joined to a found name by a
 //!    comma or a conjunction (and, et, und, y, e, en, or, &) is a person
 //!    too, item by item, while the list goes on and no item is a longer
-//!    phrase or another entity.
+//!    phrase or another entity; only in a real list (a conjunction in it:
+//!    "Hier, Anne m'a appelé" is not one), and not before a company word or
+//!    legal form ("Smith, Cox and Wright LLP"). A name does not grow into a
+//!    company word either ("Forrester Research").
 //! 4. **Street lines the model missed.** A house number and capitalised
 //!    words ending in a street-type word ("72 Acheron Road", "221B Baker
-//!    Street"), a street-type word, words and a house number ("Via delle
-//!    Coste 41", "Calle Mayor 5"), a street name with a glued type suffix
-//!    and a number ("Hauptstraße 5", "Nybyvägen 65"), or a house number and
-//!    a capitalised word followed by a unit ("2505 Heatherleigh Suite 620"),
-//!    in the languages of the model, is a street address when no other span
-//!    covers it; rule 5 then completes it like the model's own.
+//!    Street"; English types and USPS suffixes), a street-type word, words
+//!    and a house number ("Via delle Coste 41", "Calle Mayor 5"), a street
+//!    name with a glued or hyphenated type and a number ("Hauptstraße 5",
+//!    "Nybyvägen 65", "Konrad-Adenauer-Straße 9"), a unit before a street
+//!    ("Flat 15, Timothy Alley"), or a house number and a capitalised word
+//!    followed by a unit ("2505 Heatherleigh Suite 620") is a street address
+//!    when no other span covers it; rule 5 then completes it like the
+//!    model's own.
+//! 5. **Address heads and tails.** Before a street, up to three house
+//!    numbers, postcodes or unit words on its line ("3536 1659 Hoog St"), or
+//!    a postcode and a town opening the line ("28030 Edeby 55"). After it,
+//!    the lines or comma-separated parts the model leaves out: the unit, the
+//!    town, the state, the country, the postcode ("…\n Apt. 724\n
+//!    Hibberdene\n South Africa 68793"). Up to four parts, each on the next
+//!    line (after a `>` or bullet prefix, as a span of its own) or after a
+//!    comma, short (at most six words), made of capitalised or upper-case
+//!    words, connectors (`de`, `na`, `u`, …), unit words and numbers or
+//!    postcodes; no sentence punctuation, no `:` (a label such as `Phone:`
+//!    starts something else), no closing formula (`Regards`) or contact
+//!    label (`Tel.`) first. After a comma, the place words before the
+//!    sentence goes on in lower case ("…, Estonia for this card"). After a
+//!    plain space only upper-case words or a postcode ("Apt. 892 GUÉRET
+//!    LI"), or the rest of the line when all of it reads as a place. An
+//!    address typed all in lower case takes lower-case place words. The
+//!    model's ID labels on a postcode do not stop an address.
 //! 6. **Country codes.** The model often starts a phone number after its
 //!    country code ("(0)96 471 07 95" of "+41 (0)96 471 07 95"): a phone
 //!    grows over a `+` code of one to three digits right before it.
-//! 5. **Address tails.** After a street the model found, it often leaves out
-//!    the lines or comma-separated parts that follow: the unit, the town,
-//!    the state, the country, the postcode ("…\n Apt. 724\n Hibberdene\n
-//!    South Africa 68793"). A street address grows over up to four such
-//!    parts: each on the next line or after a comma, short (at most six
-//!    words), made of capitalised or upper-case words, connectors (`de`,
-//!    `na`, `u`, …), unit words and numbers or postcodes; no sentence
-//!    punctuation, no `:` (a label such as `Phone:` starts something else),
-//!    no closing formula (`Regards`, `Thanks`). After a plain space only an
-//!    upper-case town or a postcode is taken ("Apt. 892 GUÉRET LI").
+//!
+//! `NerOptions::completion = false` (hidden CLI flag `--ner-uncompleted`)
+//! turns all of this off, for measuring it.
 
 use crate::span::{Entity, Span};
 
@@ -667,7 +682,7 @@ fn complete_phone_prefixes(text: &str, spans: &mut [Span]) {
     }
 }
 
-/// Rule 5: street addresses grow over the parts that follow them.
+/// Rule 5: street addresses grow over the parts before and after them.
 fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
     for k in 0..spans.len() {
         if spans[k].entity != Entity::STREET_ADDRESS {
