@@ -538,43 +538,71 @@ fn list_name(text: &str, start: usize, end: usize) -> bool {
 
 /// Rule 2: other mentions of a found name's words.
 fn propagate_names(text: &str, spans: &mut Vec<Span>) {
-    let mut words: Vec<(&str, Span)> = Vec::new();
-    for s in spans.iter().filter(|s| s.entity == Entity::PERSON) {
+    use aho_corasick::{AhoCorasick, MatchKind};
+    let mut words: Vec<&str> = Vec::new();
+    let mut source: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (k, s) in spans.iter().enumerate() {
+        if s.entity != Entity::PERSON {
+            continue;
+        }
         for w in text[s.start..s.end].split(|c: char| !c.is_alphabetic()) {
             if w.chars().count() >= 3
                 && capitalised(w)
                 && !NOT_NAME_WORDS.contains(&w)
-                && !words.iter().any(|(x, _)| *x == w)
+                && seen.insert(w)
             {
-                words.push((w, s.clone()));
+                words.push(w);
+                source.push(k);
             }
         }
     }
     if words.is_empty() {
         return;
     }
-    let mut found: Vec<Span> = Vec::new();
-    for (w, source) in words {
-        let lw = w.to_lowercase();
-        // Used as an ordinary word somewhere in the text: not a name there.
-        if text
-            .match_indices(lw.as_str())
-            .any(|(i, _)| whole_word(text, i, i + lw.len()))
-        {
+    // One pass over the text finds every mention of every word, and its
+    // lower-case uses (ASCII case folding).
+    let Ok(ac) = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&words)
+    else {
+        return;
+    };
+    let mut common = vec![false; words.len()];
+    let mut mentions: Vec<(usize, usize, usize)> = Vec::new();
+    for m in ac.find_iter(text) {
+        let (i, end, w) = (m.start(), m.end(), m.pattern().as_usize());
+        if !whole_word(text, i, end) {
             continue;
         }
-        for (i, _) in text.match_indices(w) {
-            let end = i + w.len();
-            if whole_word(text, i, end)
-                && !taken(spans, usize::MAX, i, end)
-                && !taken(&found, usize::MAX, i, end)
-            {
-                let mut t = source.clone();
-                t.start = i;
-                t.end = end;
-                found.push(t);
-            }
+        let found = &text[i..end];
+        if found == words[w] {
+            mentions.push((i, end, w));
+        } else if found.starts_with(|c: char| c.is_lowercase()) {
+            // Used as an ordinary word somewhere in the text: not a name.
+            common[w] = true;
         }
+    }
+    // `spans` is sorted by start: a mention is taken when a span starting
+    // before its end reaches past its start.
+    let mut reach = Vec::with_capacity(spans.len());
+    let mut max_end = 0;
+    for s in spans.iter() {
+        max_end = max_end.max(s.end);
+        reach.push(max_end);
+    }
+    let mut found: Vec<Span> = Vec::new();
+    for (i, end, w) in mentions {
+        let j = spans.partition_point(|s| s.start < end);
+        if common[w] || j > 0 && reach[j - 1] > i {
+            continue;
+        }
+        found.push(Span {
+            start: i,
+            end,
+            ..spans[source[w]].clone()
+        });
     }
     spans.extend(found);
 }
