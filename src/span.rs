@@ -359,9 +359,21 @@ mod tests {
                 i % 4 == 0,
             ));
         }
-        let out = resolve(input);
+        let out = resolve(input.clone());
         for w in out.windows(2) {
             assert!(w[0].end <= w[1].start, "{w:?}");
+        }
+        // Keeping the losers' uncovered parts never makes an overlap, and
+        // covers every character the plain resolution covers.
+        let text = "ab cd, ef-gh ij.kl mn op qr st uv wx yz 01 23 45 67 89";
+        let kept = resolve_in(text, input);
+        for w in kept.windows(2) {
+            assert!(w[0].end <= w[1].start, "{w:?}");
+        }
+        for s in &out {
+            for i in s.start..s.end {
+                assert!(kept.iter().any(|k| k.start <= i && i < k.end), "{i}");
+            }
         }
     }
 }

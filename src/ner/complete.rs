@@ -1308,6 +1308,94 @@ mod tests {
         }
     }
 
+    /// Random text of address, name and punctuation pieces (multi-byte ones
+    /// too) with random spans on char boundaries: completion must not panic
+    /// and must return spans inside the text, on char boundaries.
+    #[test]
+    fn completion_keeps_spans_on_char_boundaries_for_any_input() {
+        const PIECES: &[&str] = &[
+            "Anna",
+            " ",
+            "\n",
+            "> ",
+            "??? ",
+            ",",
+            ", ",
+            ".",
+            "12",
+            "Élise",
+            "Straße",
+            "-",
+            "Road",
+            "Apt.",
+            "x",
+            "+41",
+            "(0)",
+            "ΠΑΦΟΣ",
+            "🙂",
+            "and",
+            "Tel.",
+            "Suite",
+            "St.",
+            "\r\n",
+            "  ",
+            "é",
+            "Via",
+            "de",
+            "Oak",
+            "90210",
+            "O'Neil",
+            "Flat",
+            "漢字",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let kinds = [
+            Entity::PERSON,
+            Entity::STREET_ADDRESS,
+            Entity::LOCATION,
+            Entity::PHONE,
+        ];
+        for _ in 0..3000 {
+            let text: String = (0..next(30) + 1)
+                .map(|_| PIECES[next(PIECES.len())])
+                .collect();
+            let bounds: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let mut spans: Vec<Span> = (0..next(4))
+                .filter_map(|_| {
+                    let a = bounds[next(bounds.len())];
+                    let b = bounds[next(bounds.len())];
+                    (a < b).then(|| Span {
+                        start: a,
+                        end: b,
+                        entity: kinds[next(kinds.len())].clone(),
+                        score: 0.9,
+                        source: Source::Ner,
+                        validated: false,
+                        recognizer: "ner".into(),
+                    })
+                })
+                .collect();
+            complete(&text, &mut spans);
+            for s in &spans {
+                assert!(
+                    s.start < s.end
+                        && s.end <= text.len()
+                        && text.is_char_boundary(s.start)
+                        && text.is_char_boundary(s.end),
+                    "{text:?} {s:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_phone_grows_over_its_country_code() {
         let p = Entity::PHONE;
