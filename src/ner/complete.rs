@@ -278,8 +278,8 @@ const CLOSING_WORDS: &[&str] = &[
 /// Lower-case words that join the words of a place name.
 const CONNECTORS: &[&str] = &[
     "de", "do", "da", "dos", "das", "du", "des", "del", "della", "di", "la", "le", "na", "nad",
-    "pod", "u", "von", "van", "der", "den", "am", "im", "an", "der", "sur", "en", "y", "e", "i",
-    "of", "on", "upon", "the",
+    "pod", "u", "von", "van", "der", "den", "am", "im", "an", "sur", "en", "y", "e", "i", "of",
+    "on", "upon", "the",
 ];
 
 /// Unit words of an address line, lower case, without their dot.
@@ -759,12 +759,11 @@ fn extend_address_tails(text: &str, spans: &mut Vec<Span>) {
         .map(|s| (s.start, s.end))
         .collect();
     spans.retain(|s| {
-        let inside = |&&(a, b): &&(usize, usize)| a <= s.start && s.end <= b;
-        match s.entity.as_str() {
-            "LOCATION" => !grown.iter().any(|g| inside(&g)),
-            e if super::filter::ID_LABELS.contains(&e) => !grown.iter().any(|g| inside(&g)),
-            "STREET_ADDRESS" => !grown.iter().any(|g| inside(&g) && *g != (s.start, s.end)),
-            _ => true,
+        let inside = |&(a, b): &(usize, usize)| a <= s.start && s.end <= b;
+        if s.entity == Entity::STREET_ADDRESS {
+            !grown.iter().any(|g| inside(g) && *g != (s.start, s.end))
+        } else {
+            !(place_or_id(&s.entity) && grown.iter().any(inside))
         }
     });
     spans.sort_by_key(|s| (s.start, s.end));
@@ -835,8 +834,7 @@ fn taken_by_other_kind(spans: &[Span], skip: usize, start: usize, end: usize) ->
 
 /// A place, or one of the model's ID labels.
 fn place_or_id(e: &Entity) -> bool {
-    matches!(e.as_str(), "LOCATION" | "STREET_ADDRESS")
-        || super::filter::ID_LABELS.contains(&e.as_str())
+    matches!(e.as_str(), "LOCATION" | "STREET_ADDRESS") || super::filter::is_id_label(e)
 }
 
 /// An address part found after an address.

@@ -286,7 +286,7 @@ pub(crate) const ID_LABELS: &[&str] = &[
     "DRIVERS_LICENSE",
 ];
 
-fn is_id_label(e: &Entity) -> bool {
+pub(crate) fn is_id_label(e: &Entity) -> bool {
     ID_LABELS.contains(&e.as_str())
 }
 

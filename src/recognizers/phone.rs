@@ -255,8 +255,10 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
     let value = value
         .find(['x', 'e'])
         .map_or(value, |i| value[..i].trim_end());
-    let digits = value.bytes().filter(u8::is_ascii_digit).count();
-    if !(7..=15).contains(&digits) || looks_like_date(value) {
+    let Some(digits) = DigitBuf::of(value).filter(|d| (7..=15).contains(&d.len())) else {
+        return Check::Reject;
+    };
+    if looks_like_date(value) {
         return Check::Reject;
     }
     // Parentheses must balance, and at most one group may be in them.
@@ -286,9 +288,6 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
     if singles > 1 + usize::from(international) {
         return Check::Reject;
     }
-    let Some(digits) = DigitBuf::of(value) else {
-        return Check::Reject;
-    };
     let digits = digits.as_str();
     let valid = if let Some(rest) = digits
         .strip_prefix("00")
