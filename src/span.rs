@@ -33,6 +33,7 @@ impl Entity {
     pub const PERSON: Entity = Entity::from_static("PERSON");
     pub const STREET_ADDRESS: Entity = Entity::from_static("STREET_ADDRESS");
     pub const LOCATION: Entity = Entity::from_static("LOCATION");
+    pub const ORGANIZATION: Entity = Entity::from_static("ORGANIZATION");
     pub const ID: Entity = Entity::from_static("ID");
     pub const DATE_TIME: Entity = Entity::from_static("DATE_TIME");
     pub const AGE: Entity = Entity::from_static("AGE");

@@ -32,7 +32,8 @@ pub enum Family {
     Person,
     /// `BUILDING_NUMBER`, `STREET_NAME`, `SECONDARY_ADDRESS`.
     Street,
-    /// `CITY`, `STATE`, `ZIP_CODE`.
+    /// `CITY`, `STATE`, `ZIP_CODE`, and our model's `LOCATION` (a place
+    /// outside a street address; next to street parts it joins the address).
     Place,
     /// Everything else maps 1:1 to an entity.
     Direct(Entity),
@@ -45,7 +46,7 @@ impl Family {
             "O" => Family::Outside,
             "GIVEN_NAME" | "SURNAME" => Family::Person,
             "BUILDING_NUMBER" | "STREET_NAME" | "SECONDARY_ADDRESS" => Family::Street,
-            "CITY" | "STATE" | "ZIP_CODE" => Family::Place,
+            "CITY" | "STATE" | "ZIP_CODE" | "LOCATION" => Family::Place,
             "EMAIL" => Family::Direct(Entity::EMAIL),
             "PHONE" => Family::Direct(Entity::PHONE),
             "URL" => Family::Direct(Entity::URL),

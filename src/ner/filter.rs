@@ -30,6 +30,16 @@
 //! 5. **URLs need a dot or a slash**, and no rule-1 fragment of a token
 //!    (the decoder widens real URLs and e-mail addresses to their token).
 //!
+//! 6. **Names of organisations and places are capitalised** in a text that
+//!    uses capitals for names (one capitalised word that does not open a
+//!    sentence or a line is enough; an all-lower-case chat is left alone).
+//!    There, [`case_split`] cuts an `ORGANIZATION` or `LOCATION` at a
+//!    lower-case word that is not a connector (`of`, `de`, `del`, `and`, ...),
+//!    trims lower-case words from both ends, and drops a piece with no
+//!    capitalised word or digit: the model's `bank`, `the beach`,
+//!    `University of`, `Altoona by helicopter` become nothing, nothing,
+//!    `University`, `Altoona`. The uncased model cannot see case; the text can.
+//!
 //! Then [`merge_address_pieces`] joins address pieces a few words apart.
 //!
 //! `NerOptions::plausibility = false` turns the checks off (for measuring
@@ -315,6 +325,102 @@ pub(crate) fn retain_plausible(text: &str, spans: &mut Vec<Span>) {
     spans.retain(|_| k.next().unwrap_or(true));
 }
 
+/// Lower-case words that may sit inside the name of an organisation or a
+/// place, in the model's seven languages.
+const NAME_CONNECTORS: &[&str] = &[
+    "of", "the", "and", "for", "on", "upon", "at", "de", "del", "della", "di", "da", "do", "dos",
+    "das", "du", "des", "la", "le", "les", "el", "los", "las", "y", "e", "et", "und", "der", "den",
+    "dem", "am", "an", "im", "van", "von", "zu", "zum", "zur", "en", "het", "'s", "&",
+];
+
+/// Whether `text` capitalises names: a word that starts with an upper-case
+/// letter, is not all capitals, and does not open a sentence or a line.
+pub(crate) fn uses_case(text: &str) -> bool {
+    for line in text.lines() {
+        let mut opens = true;
+        for word in line.split_whitespace() {
+            let mut letters = word.chars().filter(|c| c.is_alphabetic());
+            if let Some(first) = letters.next()
+                && !opens
+                && first.is_uppercase()
+                && letters.any(char::is_lowercase)
+            {
+                return true;
+            }
+            opens = word.ends_with(['.', '!', '?', ':', '"', '\u{201c}']);
+        }
+    }
+    false
+}
+
+/// Rule 6 (see the module docs): splits and trims the `ORGANIZATION` and
+/// `LOCATION` spans of a text that [`uses_case`].
+pub(crate) fn case_split(text: &str, spans: &mut Vec<Span>) {
+    let targeted = |s: &Span| s.entity == Entity::ORGANIZATION || s.entity == Entity::LOCATION;
+    if !spans.iter().any(targeted) || !uses_case(text) {
+        return;
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans.drain(..) {
+        if !targeted(&s) {
+            out.push(s);
+            continue;
+        }
+        // Words of the span as byte ranges, with their kind.
+        #[derive(PartialEq)]
+        enum Kind {
+            Name,
+            Connector,
+            Lower,
+        }
+        let mut words: Vec<(usize, usize, Kind)> = Vec::new();
+        let mut at = s.start;
+        for w in text[s.start..s.end].split_inclusive(char::is_whitespace) {
+            let (ws, we) = (at, at + w.trim_end().len());
+            at += w.len();
+            if ws == we {
+                continue;
+            }
+            let word = &text[ws..we];
+            let first = word.chars().find(|c| c.is_alphanumeric());
+            let kind = match first {
+                Some(c) if c.is_uppercase() || c.is_numeric() => Kind::Name,
+                Some(_) if word.chars().any(char::is_uppercase) => Kind::Name, // eBay
+                Some(_) => {
+                    let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+                    if NAME_CONNECTORS.contains(&bare.to_lowercase().as_str()) {
+                        Kind::Connector
+                    } else {
+                        Kind::Lower
+                    }
+                }
+                None if word == "&" => Kind::Connector,
+                None => Kind::Name, // punctuation inside a name ("-", "/")
+            };
+            words.push((ws, we, kind));
+        }
+        for piece in words.split(|w| w.2 == Kind::Lower) {
+            let Some(first) = piece.iter().position(|w| w.2 == Kind::Name) else {
+                continue;
+            };
+            let last = piece
+                .iter()
+                .rposition(|w| w.2 == Kind::Name)
+                .unwrap_or(first);
+            let (start, end) = (piece[first].0, piece[last].1);
+            let value = &text[start..end];
+            if !value.chars().any(|c| c.is_uppercase() || c.is_numeric()) {
+                continue;
+            }
+            let mut p = s.clone();
+            p.start = start;
+            p.end = end;
+            out.push(p);
+        }
+    }
+    *spans = out;
+}
+
 /// Longest gap between two address pieces of the model that
 /// [`merge_address_pieces`] closes.
 const PIECE_GAP: usize = 24;
@@ -337,6 +443,9 @@ pub(crate) fn merge_address_pieces(text: &str, spans: &mut Vec<Span>) {
             && s.start >= last.end
             && s.start - last.end <= PIECE_GAP
             && gap_joins(text, last.end, s.start)
+            && (last.entity == Entity::STREET_ADDRESS
+                || s.entity == Entity::STREET_ADDRESS
+                || !has_lowercase_word(&text[last.end..s.start]))
         {
             if s.entity == Entity::STREET_ADDRESS {
                 last.entity = Entity::STREET_ADDRESS;
@@ -348,6 +457,15 @@ pub(crate) fn merge_address_pieces(text: &str, spans: &mut Vec<Span>) {
         out.push(s);
     }
     *spans = out;
+}
+
+/// Whether `gap` holds a word that starts with a lower-case letter. Two
+/// places with such a word between them are two places ("Berlin, then flew
+/// to Brazil"); the parts of one address are separated by punctuation,
+/// line breaks, numbers and capitalised words ("Suite", "United Kingdom").
+fn has_lowercase_word(gap: &str) -> bool {
+    gap.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.chars().next().is_some_and(char::is_lowercase))
 }
 
 /// Whether `text[from..to]`, between two address pieces, can sit inside
@@ -573,6 +691,77 @@ mod tests {
         ];
         merge_address_pieces(text, &mut spans);
         assert_eq!(spans.len(), 2);
+        // Two places with a lower-case word between them are two places;
+        // capitalised words and punctuation between them join one address.
+        let text = "We met in Berlin, then flew to Brazil.";
+        let mut spans = vec![
+            span(text, "Berlin", "LOCATION").1,
+            span(text, "Brazil", "LOCATION").1,
+        ];
+        merge_address_pieces(text, &mut spans);
+        assert_eq!(spans.len(), 2);
+        let text = "Office: Springfield, Lane County, OR";
+        let mut spans = vec![
+            span(text, "Springfield", "LOCATION").1,
+            span(text, "OR", "LOCATION").1,
+        ];
+        merge_address_pieces(text, &mut spans);
+        assert_eq!(spans.len(), 1);
+    }
+
+    #[test]
+    fn organisations_and_places_are_cut_at_lower_case_words_in_cased_text() {
+        let run = |text: &str, spans: &[(&str, &str)]| -> Vec<(String, String)> {
+            let mut v: Vec<Span> = spans.iter().map(|(w, e)| span(text, w, e).1).collect();
+            case_split(text, &mut v);
+            v.iter()
+                .map(|s| (text[s.start..s.end].to_string(), s.entity.to_string()))
+                .collect()
+        };
+        let own = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        // Cut at a lower-case word, trimmed at the ends, dropped without a capital.
+        let text = "On Sunday we returned to Altoona by helicopter with the bank of Lyon.";
+        assert_eq!(
+            run(
+                text,
+                &[
+                    ("Altoona by helicopter", "LOCATION"),
+                    ("the bank of Lyon", "ORGANIZATION")
+                ]
+            ),
+            own(&[("Altoona", "LOCATION"), ("Lyon", "ORGANIZATION")])
+        );
+        let text = "She met them at the beach near the University of Porto.";
+        assert_eq!(
+            run(
+                text,
+                &[
+                    ("the beach", "LOCATION"),
+                    ("the University of", "ORGANIZATION")
+                ]
+            ),
+            own(&[("University", "ORGANIZATION")])
+        );
+        // Connectors stay inside; mixed-case words, digits and other entities are kept.
+        let text = "Then Banco de la Nación, eBay and 3M met in Villafranca del Cid with Anna.";
+        let spans = [
+            ("Banco de la Nación", "ORGANIZATION"),
+            ("eBay", "ORGANIZATION"),
+            ("3M", "ORGANIZATION"),
+            ("Villafranca del Cid", "LOCATION"),
+            ("with Anna", "PERSON"),
+        ];
+        assert_eq!(run(text, &spans), own(&spans));
+        // A text without capitalised names (chat in lower case) is left alone.
+        let text = "Hi! we flew to lisbon and met the folks from acme";
+        let spans = [("lisbon", "LOCATION"), ("acme", "ORGANIZATION")];
+        assert_eq!(run(text, &spans), own(&spans));
+        assert!(!uses_case("Hello.\nThanks! See you"));
+        assert!(uses_case("we met Anna"));
     }
 
     #[test]

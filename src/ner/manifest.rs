@@ -11,16 +11,21 @@ use std::path::{Path, PathBuf};
 /// The manifest's file name inside the model folder.
 pub const MANIFEST: &str = "MANIFEST";
 
-/// The files the detector reads; each must be listed in the manifest.
-pub const REQUIRED: [&str; 3] = ["onnx/model_q4.onnx", "tokenizer.json", "config.json"];
+/// The files the detector reads besides the network; each must be listed in
+/// the manifest. The network is the one listed file that ends in `.onnx`
+/// (`onnx/model_q4.onnx` in Rampart's folder, `onnx/model_int8.onnx` in ours).
+pub const REQUIRED: [&str; 2] = ["tokenizer.json", "config.json"];
 
 /// The verified model folder: every listed file was hashed, and the bytes of
 /// the required files are kept so that what was checked is what gets used.
 pub struct VerifiedModel {
     /// The model folder.
     pub dir: PathBuf,
-    /// `relative path -> (sha256 hex, bytes)` for the files in [`REQUIRED`].
-    pub files: BTreeMap<&'static str, (String, Vec<u8>)>,
+    /// The network's path inside the folder (the one listed `.onnx` file).
+    pub onnx: String,
+    /// `relative path -> (sha256 hex, bytes)` for the files in [`REQUIRED`]
+    /// and the network.
+    pub files: BTreeMap<String, (String, Vec<u8>)>,
 }
 
 impl VerifiedModel {
@@ -126,6 +131,22 @@ pub fn verify(dir: &Path) -> Result<VerifiedModel, NerError> {
             });
         }
     }
+    let mut onnx = listed.keys().filter(|n| n.ends_with(".onnx"));
+    let onnx = match (onnx.next(), onnx.next()) {
+        (Some(one), None) => one.clone(),
+        (None, _) => {
+            return Err(NerError::ManifestInvalid {
+                path: manifest_path,
+                reason: "no .onnx file is listed".into(),
+            });
+        }
+        (Some(a), Some(b)) => {
+            return Err(NerError::ManifestInvalid {
+                path: manifest_path,
+                reason: format!("more than one .onnx file is listed ({a}, {b})"),
+            });
+        }
+    };
     let mut files = BTreeMap::new();
     for (name, want) in &listed {
         let path = dir.join(name);
@@ -134,12 +155,13 @@ pub fn verify(dir: &Path) -> Result<VerifiedModel, NerError> {
         if &got != want {
             return Err(NerError::FileCorrupt { path });
         }
-        if let Some(req) = REQUIRED.iter().find(|r| **r == name.as_str()) {
-            files.insert(*req, (got, bytes));
+        if REQUIRED.contains(&name.as_str()) || *name == onnx {
+            files.insert(name.clone(), (got, bytes));
         }
     }
     Ok(VerifiedModel {
         dir: dir.to_path_buf(),
+        onnx,
         files,
     })
 }

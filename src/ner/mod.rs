@@ -96,7 +96,9 @@ pub struct NerOptions {
     pub allow_unpinned_runtime: bool,
     /// Which backend to use.
     pub backend: BackendChoice,
-    /// Windows per model call. Default 8.
+    /// Windows per model call. Default 8. A graph with dynamically
+    /// quantized activations (int8 `quantize_dynamic`) always runs one window
+    /// per call.
     pub batch_size: usize,
     /// Threads per model call (ONNX Runtime intra-op threads, or the pure-Rust
     /// worker pool). Default: the number of CPUs.
@@ -239,7 +241,7 @@ impl NerDetector {
         };
         let (cls, sep) = (special("[CLS]")?, special("[SEP]")?);
 
-        let onnx_name = "onnx/model_q4.onnx";
+        let onnx_name = model.onnx.as_str();
         let onnx_path = model.path(onnx_name);
         let located = match opts.backend {
             BackendChoice::PureRust => None,
@@ -265,6 +267,16 @@ impl NerDetector {
                     .map_err(|r| invalid(onnx_path.clone(), r))?,
             ),
         };
+        // A graph quantized with `quantize_dynamic` picks one activation scale
+        // per tensor, so a window's results would depend on the other windows
+        // (and their padding) in its batch. Running windows one at a time keeps
+        // the spans of a text independent of what it is batched with, and equal
+        // to the pure-Rust backend's (which quantizes per sequence).
+        let dynamic_quant = onnx_proto::decode_model(model.bytes(onnx_name))
+            .map_err(|r| invalid(onnx_path.clone(), r))?
+            .graph
+            .is_some_and(|g| g.node.iter().any(|n| n.op_type == "DynamicQuantizeLinear"));
+        let batch_size = if dynamic_quant { 1 } else { opts.batch_size };
         let families = scheme.types.iter().map(|t| Family::of(t)).collect();
         let info = ModelInfo {
             dir: model.dir.clone(),
@@ -283,7 +295,7 @@ impl NerDetector {
             info,
             cls,
             sep,
-            batch_size: opts.batch_size,
+            batch_size,
             window_tokens: opts.window_tokens,
             stride: opts.stride,
             min_score: opts.min_score,
@@ -386,6 +398,7 @@ impl NerDetector {
                 );
                 if self.plausibility {
                     filter::retain_plausible(text, &mut out);
+                    filter::case_split(text, &mut out);
                     filter::merge_address_pieces(text, &mut out);
                 }
                 if self.completion {
@@ -460,6 +473,8 @@ impl Detector for NerDetector {
             let name = label.trim_start_matches("B-").trim_start_matches("I-");
             if filter::ID_LABELS.contains(&name) {
                 e.push(Entity::new(name));
+            } else if name == "ORGANIZATION" {
+                e.push(Entity::ORGANIZATION);
             }
         }
         e.sort();

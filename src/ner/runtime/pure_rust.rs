@@ -24,7 +24,7 @@
 use super::{Backend, BatchInput};
 use crate::ner::labels::BertConfig;
 use crate::ner::onnx_proto::{self, TensorProto};
-use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -32,6 +32,11 @@ struct Linear {
     /// `[in, out]`.
     w: Array2<f32>,
     b: Array1<f32>,
+    /// The graph quantizes this product's input on the fly
+    /// (`DynamicQuantizeLinear` before `MatMulInteger`): we do the same, per
+    /// sequence, so that our results match ONNX Runtime's run one window at
+    /// a time.
+    quantize_input: bool,
 }
 
 struct LayerNorm {
@@ -63,52 +68,102 @@ pub struct PureRustBackend {
     pool: rayon::ThreadPool,
 }
 
+/// Where a matrix product's weight lives in the graph.
+enum WeightSource<'a> {
+    /// `MatMulNBits`: (B, scales, K, N, block_size).
+    NBits(&'a str, &'a str, usize, usize, usize),
+    /// `MatMulInteger` from `quantize_dynamic`: (B int8 `[K, N]`, B zero point,
+    /// B scale). The scale has one value per output column (per-channel) or one
+    /// in all.
+    Integer(&'a str, &'a str, String),
+    /// A plain `MatMul` with an fp32 initializer `[K, N]`.
+    Float(&'a str),
+}
+
 struct Graph<'a> {
+    /// Initializers by name, with an exporter's module prefix (`m.`) removed.
     init: HashMap<&'a str, &'a TensorProto>,
-    /// MatMulNBits output name -> (B, scales, K, N, block_size).
-    nbits: HashMap<&'a str, (&'a str, &'a str, usize, usize, usize)>,
+    /// Normalized matrix-product output name (see [`matmul_key`]) -> weight.
+    matmuls: HashMap<String, WeightSource<'a>>,
+}
+
+/// The name a matrix product is looked up by: its output name without the
+/// exporter's scope prefix (`/bert/encoder`, `/bert`) and without the
+/// quantizer's `_output_quantized` suffix, e.g.
+/// `/layer.0/attention/self/query/MatMul_output_0`.
+fn matmul_key(output: &str) -> String {
+    let s = output.strip_suffix("_output_quantized").unwrap_or(output);
+    let s = s
+        .strip_prefix("/bert/encoder")
+        .or_else(|| s.strip_prefix("/bert"))
+        .unwrap_or(s);
+    s.to_string()
 }
 
 impl<'a> Graph<'a> {
     fn new(model: &'a onnx_proto::ModelProto) -> Result<Graph<'a>, String> {
         let graph = model.graph.as_ref().ok_or("the model has no graph")?;
-        let init = graph
+        let init: HashMap<&str, &TensorProto> = graph
             .initializer
             .iter()
-            .map(|t| (t.name.as_str(), t))
+            .map(|t| (t.name.strip_prefix("m.").unwrap_or(&t.name), t))
             .collect();
-        let mut nbits = HashMap::new();
+        let mut matmuls = HashMap::new();
         for node in &graph.node {
-            if node.op_type != "MatMulNBits" {
+            let Some(out) = node.output.first() else {
                 continue;
-            }
-            let attr = |name: &str| {
-                node.attribute
-                    .iter()
-                    .find(|a| a.name == name)
-                    .map(|a| a.i as usize)
             };
-            let (k, n) = (attr("K").unwrap_or(0), attr("N").unwrap_or(0));
-            let bits = attr("bits").unwrap_or(4);
-            let block = attr("block_size").unwrap_or(0);
-            if bits != 4 || block == 0 || !block.is_multiple_of(2) || k == 0 || n == 0 {
-                return Err(format!(
-                    "unsupported MatMulNBits (bits {bits}, block {block})"
-                ));
+            match node.op_type.as_str() {
+                "MatMulNBits" => {
+                    let attr = |name: &str| {
+                        node.attribute
+                            .iter()
+                            .find(|a| a.name == name)
+                            .map(|a| a.i as usize)
+                    };
+                    let (k, n) = (attr("K").unwrap_or(0), attr("N").unwrap_or(0));
+                    let bits = attr("bits").unwrap_or(4);
+                    let block = attr("block_size").unwrap_or(0);
+                    if bits != 4 || block == 0 || !block.is_multiple_of(2) || k == 0 || n == 0 {
+                        return Err(format!(
+                            "unsupported MatMulNBits (bits {bits}, block {block})"
+                        ));
+                    }
+                    if node.input.len() > 3 && node.input[3..].iter().any(|i| !i.is_empty()) {
+                        return Err(
+                            "MatMulNBits with zero points or group indices is not supported".into(),
+                        );
+                    }
+                    let (Some(b), Some(sc)) = (node.input.get(1), node.input.get(2)) else {
+                        return Err("MatMulNBits node without weights".into());
+                    };
+                    matmuls.insert(
+                        matmul_key(out),
+                        WeightSource::NBits(b.as_str(), sc.as_str(), k, n, block),
+                    );
+                }
+                "MatMulInteger" => {
+                    let (Some(b), Some(zp)) = (node.input.get(1), node.input.get(3)) else {
+                        return Err("MatMulInteger node without a weight zero point".into());
+                    };
+                    if !init.contains_key(b.as_str()) {
+                        continue; // both operands are activations
+                    }
+                    let scale = format!("{}_scale", b.strip_suffix("_quantized").unwrap_or(b));
+                    matmuls.insert(
+                        matmul_key(out),
+                        WeightSource::Integer(b.as_str(), zp.as_str(), scale),
+                    );
+                }
+                "MatMul" => {
+                    if let Some(b) = node.input.get(1).filter(|b| init.contains_key(b.as_str())) {
+                        matmuls.insert(matmul_key(out), WeightSource::Float(b.as_str()));
+                    }
+                }
+                _ => {}
             }
-            if node.input.len() > 3 && node.input[3..].iter().any(|i| !i.is_empty()) {
-                return Err(
-                    "MatMulNBits with zero points or group indices is not supported".into(),
-                );
-            }
-            let (Some(b), Some(sc), Some(out)) =
-                (node.input.get(1), node.input.get(2), node.output.first())
-            else {
-                return Err("MatMulNBits node without weights".into());
-            };
-            nbits.insert(out.as_str(), (b.as_str(), sc.as_str(), k, n, block));
         }
-        Ok(Graph { init, nbits })
+        Ok(Graph { init, matmuls })
     }
 
     fn tensor(&self, name: &str) -> Result<&'a TensorProto, String> {
@@ -126,20 +181,67 @@ impl<'a> Graph<'a> {
         Ok(Array1::from(v))
     }
 
-    /// Dequantizes the `MatMulNBits` weight that produces `output` into `[K, N]`.
+    /// The linear layer whose matrix product produces `output` (a
+    /// [`matmul_key`]): its weight dequantized into fp32 `[K, N]`, and the
+    /// bias `bias` (length `N`).
+    fn linear(&self, output: &str, bias: &str, k: usize, n: usize) -> Result<Linear, String> {
+        let quantize_input = matches!(self.matmuls.get(output), Some(WeightSource::Integer(..)));
+        Ok(Linear {
+            w: self.weight(output, k, n)?,
+            b: self.vector(bias, n)?,
+            quantize_input,
+        })
+    }
+
+    /// The weight of the matrix product that produces `output` (a
+    /// [`matmul_key`]), dequantized into fp32 `[K, N]`.
+    fn weight(&self, output: &str, k: usize, n: usize) -> Result<Array2<f32>, String> {
+        match self.matmuls.get(output) {
+            Some(&WeightSource::NBits(b, sc, wk, wn, block)) => {
+                if (wk, wn) != (k, n) {
+                    return Err(format!("{output} is {wk}x{wn}, expected {k}x{n}"));
+                }
+                self.nbits_weight(output, b, sc, k, n, block)
+            }
+            Some(WeightSource::Integer(b, zp, scale)) => {
+                let q = self.tensor(b)?;
+                let zp_t = self.tensor(zp)?;
+                let scales = self.tensor(scale)?.to_f32()?;
+                let zps = zp_t.to_u8()?;
+                let bytes = q.to_u8()?;
+                if bytes.len() != k * n
+                    || !(scales.len() == n || scales.len() == 1)
+                    || zps.len() != scales.len()
+                {
+                    return Err(format!("{output}: int8 weight is not {k}x{n}"));
+                }
+                let per_col = scales.len() == n;
+                let mut w = Array2::<f32>::zeros((k, n));
+                for (idx, (&byte, cell)) in bytes.iter().zip(w.iter_mut()).enumerate() {
+                    let c = if per_col { idx % n } else { 0 };
+                    *cell = (q.int8_value(byte) - zp_t.int8_value(zps[c])) as f32 * scales[c];
+                }
+                Ok(w)
+            }
+            Some(WeightSource::Float(b)) => {
+                let v = self.tensor(b)?.to_f32()?;
+                Array2::from_shape_vec((k, n), v)
+                    .map_err(|_| format!("{output}: fp32 weight is not {k}x{n}"))
+            }
+            None => Err(format!("no matrix product produces {output}")),
+        }
+    }
+
+    /// Dequantizes a `MatMulNBits` weight into `[K, N]`.
     fn nbits_weight(
         &self,
         output: &str,
-        k_want: usize,
-        n_want: usize,
+        b: &str,
+        sc: &str,
+        k: usize,
+        n: usize,
+        block: usize,
     ) -> Result<Array2<f32>, String> {
-        let &(b, sc, k, n, block) = self
-            .nbits
-            .get(output)
-            .ok_or_else(|| format!("no MatMulNBits produces {output}"))?;
-        if (k, n) != (k_want, n_want) {
-            return Err(format!("{output} is {k}x{n}, expected {k_want}x{n_want}"));
-        }
         let packed = self.tensor(b)?.to_u8()?;
         let scales = self.tensor(sc)?.to_f32()?;
         let blocks = k.div_ceil(block);
@@ -213,52 +315,61 @@ impl PureRustBackend {
         };
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for i in 0..cfg.num_hidden_layers {
-            let p = format!("/bert/encoder/layer.{i}");
+            let p = format!("/layer.{i}");
             let bp = format!("bert.encoder.layer.{i}");
-            let q = g.nbits_weight(&format!("{p}/attention/self/query/MatMul_output_0"), h, h)?;
-            let k = g.nbits_weight(&format!("{p}/attention/self/key/MatMul_output_0"), h, h)?;
-            let v = g.nbits_weight(&format!("{p}/attention/self/value/MatMul_output_0"), h, h)?;
-            let qkv_w = ndarray::concatenate(Axis(1), &[q.view(), k.view(), v.view()])
+            let q = g.linear(
+                &format!("{p}/attention/self/query/MatMul_output_0"),
+                &format!("{bp}.attention.self.query.bias"),
+                h,
+                h,
+            )?;
+            let k = g.linear(
+                &format!("{p}/attention/self/key/MatMul_output_0"),
+                &format!("{bp}.attention.self.key.bias"),
+                h,
+                h,
+            )?;
+            let v = g.linear(
+                &format!("{p}/attention/self/value/MatMul_output_0"),
+                &format!("{bp}.attention.self.value.bias"),
+                h,
+                h,
+            )?;
+            let join = |axis, parts: [ArrayView1<'_, f32>; 3]| {
+                ndarray::concatenate(Axis(axis), &parts).map_err(|e| e.to_string())
+            };
+            let qkv_w = ndarray::concatenate(Axis(1), &[q.w.view(), k.w.view(), v.w.view()])
                 .map_err(|e| e.to_string())?;
-            let qkv_b = ndarray::concatenate(
-                Axis(0),
-                &[
-                    g.vector(&format!("{bp}.attention.self.query.bias"), h)?
-                        .view(),
-                    g.vector(&format!("{bp}.attention.self.key.bias"), h)?
-                        .view(),
-                    g.vector(&format!("{bp}.attention.self.value.bias"), h)?
-                        .view(),
-                ],
-            )
-            .map_err(|e| e.to_string())?;
             layers.push(Layer {
-                qkv: Linear { w: qkv_w, b: qkv_b },
-                attn_out: Linear {
-                    w: g.nbits_weight(
-                        &format!("{p}/attention/output/dense/MatMul_output_0"),
-                        h,
-                        h,
-                    )?,
-                    b: g.vector(&format!("{bp}.attention.output.dense.bias"), h)?,
+                qkv: Linear {
+                    w: qkv_w,
+                    b: join(0, [q.b.view(), k.b.view(), v.b.view()])?,
+                    quantize_input: q.quantize_input,
                 },
+                attn_out: g.linear(
+                    &format!("{p}/attention/output/dense/MatMul_output_0"),
+                    &format!("{bp}.attention.output.dense.bias"),
+                    h,
+                    h,
+                )?,
                 ln1: ln(&format!("{bp}.attention.output.LayerNorm"))?,
-                ffn_in: Linear {
-                    w: g.nbits_weight(&format!("{p}/intermediate/dense/MatMul_output_0"), h, ff)?,
-                    b: g.vector(&format!("{bp}.intermediate.dense.bias"), ff)?,
-                },
-                ffn_out: Linear {
-                    w: g.nbits_weight(&format!("{p}/output/dense/MatMul_output_0"), ff, h)?,
-                    b: g.vector(&format!("{bp}.output.dense.bias"), h)?,
-                },
+                ffn_in: g.linear(
+                    &format!("{p}/intermediate/dense/MatMul_output_0"),
+                    &format!("{bp}.intermediate.dense.bias"),
+                    h,
+                    ff,
+                )?,
+                ffn_out: g.linear(
+                    &format!("{p}/output/dense/MatMul_output_0"),
+                    &format!("{bp}.output.dense.bias"),
+                    ff,
+                    h,
+                )?,
                 ln2: ln(&format!("{bp}.output.LayerNorm"))?,
             });
         }
         let labels = cfg.id2label.len();
-        let classifier = Linear {
-            w: g.nbits_weight("/classifier/MatMul_output_0", h, labels)?,
-            b: g.vector("classifier.bias", labels)?,
-        };
+        let classifier = g.linear("/classifier/MatMul_output_0", "classifier.bias", h, labels)?;
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -285,12 +396,25 @@ impl PureRustBackend {
     }
 
     /// `out = a · w + b` (+ `residual` if given), rows split across threads.
+    /// `starts` holds each sequence's `(first row, rows)`.
     fn linear(
         &self,
         a: ArrayView2<'_, f32>,
         lin: &Linear,
         residual: Option<ArrayView2<'_, f32>>,
+        starts: &[(usize, usize)],
     ) -> Array2<f32> {
+        let quantized;
+        let a = if lin.quantize_input {
+            let mut q = a.to_owned();
+            for &(start, len) in starts {
+                fake_quantize_u8(q.slice_mut(s![start..start + len, ..]));
+            }
+            quantized = q;
+            quantized.view()
+        } else {
+            a
+        };
         let (m, n) = (a.nrows(), lin.w.ncols());
         let mut out = Array2::<f32>::zeros((m, n));
         let chunk = if self.threads > 1 && m >= 16 {
@@ -402,11 +526,11 @@ impl PureRustBackend {
         }
         self.layer_norm(&mut x, &self.emb_ln);
         for layer in &self.layers {
-            let qkv = self.linear(x.view(), &layer.qkv, None);
+            let qkv = self.linear(x.view(), &layer.qkv, None, &starts);
             let ctx = self.attention(&qkv, &starts);
-            let mut a = self.linear(ctx.view(), &layer.attn_out, Some(x.view()));
+            let mut a = self.linear(ctx.view(), &layer.attn_out, Some(x.view()), &starts);
             self.layer_norm(&mut a, &layer.ln1);
-            let mut f = self.linear(a.view(), &layer.ffn_in, None);
+            let mut f = self.linear(a.view(), &layer.ffn_in, None, &starts);
             let width = f.ncols().max(1);
             if let Some(flat) = f.as_slice_mut() {
                 flat.par_chunks_mut(width * 16)
@@ -414,12 +538,31 @@ impl PureRustBackend {
             } else {
                 f.mapv_inplace(gelu);
             }
-            let mut o = self.linear(f.view(), &layer.ffn_out, Some(a.view()));
+            let mut o = self.linear(f.view(), &layer.ffn_out, Some(a.view()), &starts);
             self.layer_norm(&mut o, &layer.ln2);
             x = o;
         }
-        Ok(self.linear(x.view(), &self.classifier, None))
+        Ok(self.linear(x.view(), &self.classifier, None, &starts))
     }
+}
+
+/// ONNX `DynamicQuantizeLinear` followed by its dequantization, in place:
+/// one uint8 scale and zero point for the whole block (here one sequence),
+/// `scale = (max(0, max) - min(0, min)) / 255`, values and zero point rounded
+/// half to even, then `x = (q - zero_point) · scale`. ONNX Runtime multiplies
+/// the integers exactly; we multiply these values in f32, which differs by
+/// float rounding only.
+fn fake_quantize_u8(mut x: ArrayViewMut2<'_, f32>) {
+    let (lo, hi) = x
+        .iter()
+        .fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let scale = (hi - lo) / 255.0;
+    if scale <= 0.0 || !scale.is_finite() {
+        return;
+    }
+    let zp = (-lo / scale).round_ties_even().clamp(0.0, 255.0);
+    x.mapv_inplace(|v| ((v / scale).round_ties_even() + zp).clamp(0.0, 255.0) - zp);
+    x.mapv_inplace(|q| q * scale);
 }
 
 /// GELU with the exact erf, as in the exported graph: `x/2 · (1 + erf(x/√2))`.
