@@ -18,7 +18,9 @@ What each token gets (written to OUT_DIR/train.pt):
   * hard label id (new label set) or -100;
   * kl flag: 1 = distil the shipped model's softmax over the old labels at this token.
     New-label tokens (ORGANIZATION / LOCATION) get a hard label and no KL; every other token
-    is distilled, so the old labels stay where the shipped model puts them.
+    is distilled, so the old labels stay where the shipped model puts them. Template
+    sentences are the exception: we wrote them, so their names are hard GIVEN_NAME / SURNAME
+    and every other word is a hard O.
   * the shipped model's (model_q4.onnx, onnxruntime) probabilities over its 35 labels.
 A gold LOC span next to address parts predicted by the shipped model (building number,
 street, secondary address, ZIP) is an address: it is distilled, not relabelled LOCATION.
@@ -182,7 +184,16 @@ TEMPLATES = {
            "Please forward the invoice to {o}.",
            "{g} works for {o} and lives near {c}.",
            "Talks between {o} and {o} resumed in {c}.",
-           "My sister studied in {c} before moving to {k}."],
+           "My sister studied in {c} before moving to {k}.",
+           "{g} and {g} met the team from {o}.",
+           "Did {g} send the slides to {o}?",
+           "Thanks, {g}! {o} confirmed the order.",
+           "Ms {s} from {o} called from {c}.",
+           "{o}, {o} and {o} signed the deal in {k}.",
+           "Remind {g} {s} to book the hotel in {c}.",
+           "Tell {g} that {o} called back.",
+           "Today {g} {s} visited us with a team from {o}.",
+           "{g} thinks {o} will win the tender in {k}."],
     "de": ["{g} {s} arbeitet seit 2019 bei {o} in {c}.",
            "Die {o} hat ihren Sitz in {c}.",
            "Wir fahren im Sommer nach {k}.",
@@ -190,7 +201,16 @@ TEMPLATES = {
            "Das Treffen mit {o} findet in {c} statt.",
            "{g} ist von {c} nach {k} gezogen.",
            "Bitte schicken Sie die Rechnung an {o}.",
-           "In {k} wächst der Umsatz von {o} kräftig."],
+           "In {k} wächst der Umsatz von {o} kräftig.",
+           "{g} und {g} haben das Team von {o} getroffen.",
+           "Hat {g} die Folien an {o} geschickt?",
+           "Danke, {g}! {o} hat die Bestellung bestätigt.",
+           "Frau {s} von {o} hat aus {c} angerufen.",
+           "{o}, {o} und {o} unterzeichneten den Vertrag in {k}.",
+           "Erinnere {g} {s} daran, das Hotel in {c} zu buchen.",
+           "Sag {g}, dass {o} zurückgerufen hat.",
+           "Heute hat uns {g} {s} mit einem Team von {o} besucht.",
+           "{g} glaubt, dass {o} die Ausschreibung in {k} gewinnt."],
     "fr": ["{g} {s} travaille chez {o} à {c}.",
            "La société {o} a ouvert un bureau à {c}.",
            "Nous partons en vacances en {k} cet été.",
@@ -198,7 +218,16 @@ TEMPLATES = {
            "La réunion avec {o} aura lieu à {c}.",
            "{g} a quitté {c} pour s'installer en {k}.",
            "Merci d'envoyer la facture à {o}.",
-           "Le chiffre d'affaires de {o} progresse en {k}."],
+           "Le chiffre d'affaires de {o} progresse en {k}.",
+           "{g} et {g} ont rencontré l'équipe de {o}.",
+           "Est-ce que {g} a envoyé les diapositives à {o} ?",
+           "Merci, {g} ! {o} a confirmé la commande.",
+           "Mme {s} de {o} a appelé depuis {c}.",
+           "{o}, {o} et {o} ont signé l'accord en {k}.",
+           "Rappelle à {g} {s} de réserver l'hôtel à {c}.",
+           "Dis à {g} que {o} a rappelé.",
+           "Aujourd'hui {g} {s} nous a rendu visite avec une équipe de {o}.",
+           "{g} pense que {o} va remporter l'appel d'offres en {k}."],
     "es": ["{g} {s} trabaja en {o} en {c}.",
            "La empresa {o} abrió una oficina en {c}.",
            "Este verano viajamos a {k}.",
@@ -206,7 +235,16 @@ TEMPLATES = {
            "La reunión con {o} será en {c}.",
            "{g} se mudó de {c} a {k}.",
            "Envíe la factura a {o}, por favor.",
-           "Las ventas de {o} crecen en {k}."],
+           "Las ventas de {o} crecen en {k}.",
+           "{g} y {g} se reunieron con el equipo de {o}.",
+           "¿{g} envió las diapositivas a {o}?",
+           "¡Gracias, {g}! {o} confirmó el pedido.",
+           "La señora {s} de {o} llamó desde {c}.",
+           "{o}, {o} y {o} firmaron el acuerdo en {k}.",
+           "Recuerda a {g} {s} que reserve el hotel en {c}.",
+           "Dile a {g} que {o} devolvió la llamada.",
+           "Hoy {g} {s} nos visitó con un equipo de {o}.",
+           "{g} cree que {o} ganará el concurso en {k}."],
     "it": ["{g} {s} lavora per {o} a {c}.",
            "La società {o} ha aperto una sede a {c}.",
            "Quest'estate andiamo in {k}.",
@@ -214,7 +252,16 @@ TEMPLATES = {
            "L'incontro con {o} si terrà a {c}.",
            "{g} si è trasferita da {c} in {k}.",
            "Inviate la fattura a {o}, per favore.",
-           "Il fatturato di {o} cresce in {k}."],
+           "Il fatturato di {o} cresce in {k}.",
+           "{g} e {g} hanno incontrato il team di {o}.",
+           "{g} ha mandato le slide a {o}?",
+           "Grazie, {g}! {o} ha confermato l'ordine.",
+           "La signora {s} di {o} ha telefonato da {c}.",
+           "{o}, {o} e {o} hanno firmato l'accordo in {k}.",
+           "Ricorda a {g} {s} di prenotare l'albergo a {c}.",
+           "Di' a {g} che {o} ha richiamato.",
+           "Oggi {g} {s} ci ha fatto visita con un team di {o}.",
+           "{g} pensa che {o} vincerà la gara in {k}."],
     "pt": ["{g} {s} trabalha na {o} em {c}.",
            "A empresa {o} abriu um escritório em {c}.",
            "Este verão vamos para {k}.",
@@ -222,7 +269,16 @@ TEMPLATES = {
            "A reunião com a {o} será em {c}.",
            "{g} mudou-se de {c} para {k}.",
            "Envie a fatura para a {o}, por favor.",
-           "As vendas da {o} crescem em {k}."],
+           "As vendas da {o} crescem em {k}.",
+           "{g} e {g} reuniram-se com a equipa da {o}.",
+           "O {g} enviou os slides para a {o}?",
+           "Obrigado, {g}! A {o} confirmou a encomenda.",
+           "A senhora {s} da {o} telefonou de {c}.",
+           "{o}, {o} e {o} assinaram o acordo em {k}.",
+           "Lembra o {g} {s} de reservar o hotel em {c}.",
+           "Diz ao {g} que a {o} ligou de volta.",
+           "Hoje o {g} {s} visitou-nos com uma equipa da {o}.",
+           "O {g} acha que a {o} vai ganhar o concurso em {k}."],
     "nl": ["{g} {s} werkt bij {o} in {c}.",
            "{o} heeft een kantoor geopend in {c}.",
            "Deze zomer gaan we naar {k}.",
@@ -230,7 +286,16 @@ TEMPLATES = {
            "Het overleg met {o} is in {c}.",
            "{g} is van {c} naar {k} verhuisd.",
            "Stuur de factuur naar {o}, alstublieft.",
-           "De omzet van {o} groeit in {k}."],
+           "De omzet van {o} groeit in {k}.",
+           "{g} en {g} hebben het team van {o} ontmoet.",
+           "Heeft {g} de slides naar {o} gestuurd?",
+           "Bedankt, {g}! {o} heeft de bestelling bevestigd.",
+           "Mevrouw {s} van {o} belde vanuit {c}.",
+           "{o}, {o} en {o} tekenden de overeenkomst in {k}.",
+           "Herinner {g} {s} eraan het hotel in {c} te boeken.",
+           "Zeg tegen {g} dat {o} heeft teruggebeld.",
+           "Vandaag bezocht {g} {s} ons met een team van {o}.",
+           "{g} denkt dat {o} de aanbesteding in {k} wint."],
 }
 
 # held-out templates for the multilingual check set (never trained on)
@@ -368,6 +433,18 @@ def to_example(rec, tok, t_probs, old_id2label, label2id, default_kl):
         elif lab in ("KLONLY", "PERSON"):
             for i in toks:
                 kl[i] = 1
+    if rec["source"] == "faker-template":
+        # a template sentence is labelled in full: every word outside the filled slots is O
+        # (the shipped model sometimes calls a capitalised first word a name; that is not kept)
+        covered = np.zeros(n, dtype=bool)
+        for (s, e, _) in rec["gold"]:
+            for i, (a, b) in enumerate(offs):
+                if b > a and a < e and b > s:
+                    covered[i] = True
+        for i in range(1, n - 1):
+            if not covered[i] and hard[i] == -100:
+                hard[i] = label2id["O"]
+                kl[i] = 0
     return {"id": rec["id"], "source": rec["source"], "input_ids": np.array(ids, dtype=np.int32),
             "hard": hard, "kl": kl, "teacher": t_probs.astype(np.float16)}
 

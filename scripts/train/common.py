@@ -158,7 +158,12 @@ def ort_session(path: str, threads: int = 2):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    # quantize_dynamic picks one activation scale per tensor, so a padded batch changes every
+    # text's logits: such a graph runs one text at a time, as the engine runs it
+    with open(path, "rb") as fh:
+        sess.per_text = b"DynamicQuantizeLinear" in fh.read()
+    return sess
 
 
 def run_ort(sess, batch_ids: list[list[int]]) -> list[np.ndarray]:
@@ -182,6 +187,8 @@ def run_ort(sess, batch_ids: list[list[int]]) -> list[np.ndarray]:
 def predict_spans(sess, tok, texts: list[str], id2label: list[str], batch: int = 32,
                   max_len: int = 512, threshold: float = 0.5, word_level: bool = False):
     """Raw spans for each text (texts longer than max_len tokens are truncated)."""
+    if getattr(sess, "per_text", False):
+        batch = 1
     encs = [encode(tok, t, max_len) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(encs[i][0]))
     res: list[Optional[list]] = [None] * len(texts)

@@ -4,7 +4,11 @@
         --config models/anonymist-ner-config.json --out models/anonymist-ner-golden.jsonl
 
 Regenerated only by the training pipeline, after quantize.py. Each line:
-  {"text": ..., "spans": [{"start", "end", "byte_start", "byte_end", "label", "canonical", "value"}]}
+  {"text": ..., "ids": [token ids with [CLS] and [SEP]], "argmax": [label id per token],
+   "margin": [top-1 minus top-2 logit per token],
+   "spans": [{"start", "end", "byte_start", "byte_end", "label", "canonical", "value"}]}
+The engine's test (tests/ner_model.rs) checks that its tokenizer gives the same ids and both of
+its backends the same argmax wherever the margin is clear.
 start/end count Unicode code points (Python str indices), byte_start/byte_end UTF-8 bytes.
 The spans are the raw model labels decoded as in common.decode (threshold 0.5, sub-word pieces
 merged) - not merged across labels; "canonical" is the scorer's canonical label.
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+
+import numpy as np
 
 import common as C
 
@@ -54,9 +60,14 @@ def main():
     raw = C.predict_spans(sess, tok, SENTENCES, labels, batch=1)
     with open(args.out, "w", encoding="utf-8") as fh:
         for t, sp in zip(SENTENCES, raw):
+            ids = C.encode(tok, t)[0]
+            lg = C.run_ort(sess, [ids])[0]
+            top2 = np.sort(lg, axis=-1)[:, -2:]
             spans = [{"start": s, "end": e, "byte_start": len(t[:s].encode()), "byte_end": len(t[:e].encode()),
                       "label": L, "canonical": C.CANON.get(L, L), "value": t[s:e]} for s, e, L in sp]
-            fh.write(json.dumps({"text": t, "spans": spans}, ensure_ascii=False) + "\n")
+            rec = {"text": t, "ids": [int(i) for i in ids], "argmax": [int(a) for a in lg.argmax(-1)],
+                   "margin": [round(float(m), 4) for m in top2[:, 1] - top2[:, 0]], "spans": spans}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             print(t, "->", [(x["value"], x["label"]) for x in spans])
 
 
