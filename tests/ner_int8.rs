@@ -1,0 +1,92 @@
+//! An int8 model quantized as our training pipeline quantizes (`quantize_dynamic`,
+//! per-channel, reduce_range): `tests/data/tiny_int8.onnx`, a tiny random BERT written with
+//! ONNX Runtime's logits by `scripts/train/tiny_int8.py`. The pure-Rust backend reads the
+//! `MatMulInteger` weights and quantizes activations per sequence as ONNX Runtime does, so
+//! both must give those logits. The ONNX Runtime half skips (with a message) when
+//! `scripts/fetch-onnxruntime` has not been run.
+
+use anonymist::ner::labels::BertConfig;
+use anonymist::ner::runtime::onnxruntime::{OrtBackend, locate};
+use anonymist::ner::runtime::pure_rust::PureRustBackend;
+use anonymist::ner::runtime::{Backend, BatchInput};
+use std::path::Path;
+
+fn data() -> (Vec<u8>, BertConfig, Vec<(Vec<i64>, Vec<Vec<f32>>)>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let model = std::fs::read(dir.join("tiny_int8.onnx")).expect("tiny_int8.onnx");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("tiny_int8.json")).expect("json"))
+            .expect("valid json");
+    let cfg: BertConfig = serde_json::from_value(v["config"].clone()).expect("config");
+    let records = v["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            let ids = r["ids"].as_array().expect("ids").iter();
+            let logits = r["logits"].as_array().expect("logits").iter();
+            (
+                ids.map(|x| x.as_i64().expect("id")).collect(),
+                logits
+                    .map(|row| {
+                        row.as_array()
+                            .expect("row")
+                            .iter()
+                            .map(|x| x.as_f64().expect("logit") as f32)
+                            .collect()
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    (model, cfg, records)
+}
+
+/// Largest |logit - reference| over the records, each run alone and all in one batch.
+fn worst(backend: &dyn Backend, records: &[(Vec<i64>, Vec<Vec<f32>>)]) -> f32 {
+    let mut worst = 0f32;
+    for (ids, want) in records {
+        let got = backend.run(&BatchInput::new(&[ids])).expect("runs");
+        for (t, row) in want.iter().enumerate() {
+            for (l, &x) in row.iter().enumerate() {
+                worst = worst.max((got[[0, t, l]] - x).abs());
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn pure_rust_backend_runs_an_int8_model_like_onnxruntime() {
+    let (model, cfg, records) = data();
+    let pure = PureRustBackend::load(&model, &cfg, 2).expect("the int8 graph loads");
+    let w = worst(&pure, &records);
+    eprintln!("pure-Rust vs onnxruntime reference: max |diff| = {w:.2e}");
+    assert!(w < 2e-3, "logits differ by {w}");
+    // Per-sequence quantization: a batch gives each sequence its own results.
+    let seqs: Vec<&[i64]> = records.iter().map(|(ids, _)| ids.as_slice()).collect();
+    let batched = pure.run(&BatchInput::new(&seqs)).expect("batch runs");
+    for (b, (ids, _)) in records.iter().enumerate() {
+        let alone = pure.run(&BatchInput::new(&[ids])).expect("runs");
+        for t in 0..ids.len() {
+            for l in 0..alone.shape()[2] {
+                assert!((batched[[b, t, l]] - alone[[0, t, l]]).abs() < 1e-4);
+            }
+        }
+    }
+}
+
+#[test]
+fn onnxruntime_backend_gives_the_recorded_int8_logits() {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ort/libonnxruntime.so.1.31.1");
+    let explicit = (std::env::var_os("ORT_DYLIB_PATH").is_none() && lib.is_file()).then_some(lib);
+    let Some(loc) = locate(explicit.as_deref()).expect("locating ONNX Runtime") else {
+        eprintln!("skipping: run scripts/fetch-onnxruntime to check the ONNX Runtime backend");
+        return;
+    };
+    let (model, _, records) = data();
+    let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the int8 graph loads");
+    let w = worst(&ort, &records);
+    eprintln!("onnxruntime (Rust) vs onnxruntime (Python): max |diff| = {w:.2e}");
+    assert!(w < 1e-4, "logits differ by {w}");
+}
