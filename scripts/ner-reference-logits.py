@@ -6,7 +6,8 @@ Run it in a virtualenv outside the repository:
     /tmp/venv-ner/bin/python scripts/ner-reference-logits.py > tests/data/ner_reference.json
 
 Each record holds the sentence, its token ids ([CLS] ... [SEP]) and the logits
-[tokens][35] rounded to 5 decimals. tests/ner.rs checks that both Rust backends
+[tokens][labels] rounded to 5 decimals (one sentence per run, as the engine
+runs an int8 graph). tests/ner.rs checks that both Rust backends
 reproduce them. The sentences are made up for this purpose.
 """
 import json
@@ -31,7 +32,7 @@ def main():
     tok = Tokenizer.from_file(os.path.join(ROOT, "models", "tokenizer.json"))
     so = onnxruntime.SessionOptions()
     so.intra_op_num_threads = 1
-    sess = onnxruntime.InferenceSession(os.path.join(ROOT, "models", "onnx", "model_q4.onnx"), so,
+    sess = onnxruntime.InferenceSession(os.path.join(ROOT, "models", "onnx", "model_int8.onnx"), so,
                                         providers=["CPUExecutionProvider"])
     out = {"onnxruntime": onnxruntime.__version__, "records": []}
     for s in SENTENCES:

@@ -1,8 +1,11 @@
 //! The hybrid engine (patterns + the shipped model, as the CLI runs it) on
 //! ../shared/eval/presidio_synth_v2.jsonl: the leak of PII characters in the
 //! NER issue's scope must stay at or under 5 %, the share of masked
-//! characters that are PII at or over 0.97 (BENCHMARKS.md records 4.95 % and
-//! 0.974). Skips with a message when ../shared/eval is absent.
+//! characters that are PII at or over 0.95 (BENCHMARKS.md records 4.48 % and
+//! 0.962 for our int8 model; 4.96 % and 0.984 for Rampart, which masks no
+//! organisations or stand-alone places: those are masked by default now and
+//! count against this precision wherever the gold has no PII label). Skips
+//! with a message when ../shared/eval is absent.
 //!
 //! Leak: characters (not white space) of gold PERSON, STREET_ADDRESS,
 //! ZIP_CODE and structured spans that no reported span covers, whatever its
@@ -26,7 +29,7 @@ const SCOPE: &[&str] = &[
     "US_DRIVER_LICENSE",
 ];
 const MAX_LEAK: f64 = 0.05;
-const MIN_CHAR_PRECISION: f64 = 0.97;
+const MIN_CHAR_PRECISION: f64 = 0.95;
 
 #[test]
 fn hybrid_leak_on_the_synth_set_stays_under_five_percent() {

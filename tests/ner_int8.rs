@@ -11,7 +11,9 @@ use anonymist::ner::runtime::pure_rust::PureRustBackend;
 use anonymist::ner::runtime::{Backend, BatchInput};
 use std::path::Path;
 
-fn data() -> (Vec<u8>, BertConfig, Vec<(Vec<i64>, Vec<Vec<f32>>)>) {
+type Records = Vec<(Vec<i64>, Vec<Vec<f32>>)>;
+
+fn data() -> (Vec<u8>, BertConfig, Records) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let model = std::fs::read(dir.join("tiny_int8.onnx")).expect("tiny_int8.onnx");
     let v: serde_json::Value =
@@ -43,7 +45,7 @@ fn data() -> (Vec<u8>, BertConfig, Vec<(Vec<i64>, Vec<Vec<f32>>)>) {
 }
 
 /// Largest |logit - reference| over the records, each run alone and all in one batch.
-fn worst(backend: &dyn Backend, records: &[(Vec<i64>, Vec<Vec<f32>>)]) -> f32 {
+fn worst(backend: &dyn Backend, records: &Records) -> f32 {
     let mut worst = 0f32;
     for (ids, want) in records {
         let got = backend.run(&BatchInput::new(&[ids])).expect("runs");

@@ -185,7 +185,8 @@ fn trim_name_end(text: &str, start: usize, mut end: usize) -> usize {
 
 /// Emails, URLs and phone numbers contain no whitespace, so when the model tags
 /// part of a whitespace-delimited chunk (`UtaKortig` of `UtaKortig@x.com`), the
-/// span grows to the whole chunk, less surrounding punctuation. Returns `None`
+/// span grows to the whole chunk, less surrounding punctuation (which an e-mail
+/// or URL span of the model also loses: `a@x.com.` at a sentence end). Returns `None`
 /// when the chunk does not look like the entity (no `@` for an email, no `.`
 /// or `:` for a URL, letters in a phone number).
 fn expand_to_token(
@@ -218,10 +219,13 @@ fn expand_to_token(
             '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '>' | '"' | '\'' | '`'
         )
     };
-    while s < start && text[s..].starts_with(lead) {
+    // An e-mail address or URL never starts or ends with punctuation, even
+    // when the model's own span does ("name@example.com." at a sentence end).
+    let (lo, hi) = if kind == 2 { (start, end) } else { (e, s) };
+    while s < lo && text[s..].starts_with(lead) {
         s += 1;
     }
-    while e > end && text[..e].ends_with(trail) {
+    while e > hi && text[..e].ends_with(trail) {
         e -= 1;
     }
     let chunk = &text[s..e];
@@ -232,7 +236,11 @@ fn expand_to_token(
             .chars()
             .all(|c| c.is_ascii_digit() || "+-().".contains(c) || c.is_whitespace()),
     };
-    (ok && (s < start || e > end)).then_some((s.min(start), e.max(end)))
+    if kind == 2 {
+        (ok && (s < start || e > end)).then_some((s.min(start), e.max(end)))
+    } else {
+        (ok && s < e && (s, e) != (start, end)).then_some((s, e))
+    }
 }
 
 /// Turns token tags into spans (appended to `out`), dropping spans whose score
@@ -368,6 +376,29 @@ pub fn decode(
         }
     };
     let address_gap = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | '.' | '#');
+    // An e-mail address or URL holds no whitespace: a piece of the model that
+    // runs over a space ("a@b.org c@d.org") is one entity per chunk.
+    let no_space = |ty: u8| matches!(families.get(ty as usize), Some(Family::Direct(e)) if *e == Entity::EMAIL || *e == Entity::URL);
+    let pieces: Vec<Piece> = pieces
+        .into_iter()
+        .flat_map(|p| {
+            let Some(value) = text
+                .get(p.start..p.end)
+                .filter(|v| no_space(p.ty) && v.contains(char::is_whitespace))
+            else {
+                return vec![p];
+            };
+            let mut at = p.start;
+            value
+                .split_inclusive(char::is_whitespace)
+                .filter_map(|w| {
+                    let (start, end) = (at, at + w.trim_end().len());
+                    at += w.len();
+                    (start < end).then_some(Piece { start, end, ..p })
+                })
+                .collect()
+        })
+        .collect();
     let mut group: Option<Group> = None;
     for p in pieces {
         let family = families
@@ -595,6 +626,22 @@ mod tests {
     }
 
     #[test]
+    fn an_email_piece_over_a_space_is_one_email_per_chunk() {
+        let (t, s) = run(&[
+            ("a", "B-EMAIL", 0.9),
+            ("@", "I-EMAIL", 0.9),
+            ("b.org", "I-EMAIL", 0.9),
+            (" c", "I-EMAIL", 0.9),
+            ("@", "I-EMAIL", 0.9),
+            ("d.org", "I-EMAIL", 0.9),
+        ]);
+        assert_eq!(
+            found(&t, &s),
+            pairs(&[("EMAIL", "a@b.org"), ("EMAIL", "c@d.org")])
+        );
+    }
+
+    #[test]
     fn partial_email_grows_to_the_whole_chunk() {
         let (t, s) = run(&[
             ("mail", "O", 0.9),
@@ -606,6 +653,17 @@ mod tests {
             ("com", "B-EMAIL", 0.9),
             (")", "O", 0.9),
             (".", "O", 0.9),
+        ]);
+        assert_eq!(found(&t, &s), pairs(&[("EMAIL", "uta@x.com")]));
+        // The model's own span may take the sentence's full stop: dropped.
+        let (t, s) = run(&[
+            ("to ", "O", 0.9),
+            ("uta", "B-EMAIL", 0.9),
+            ("@", "I-EMAIL", 0.9),
+            ("x", "I-EMAIL", 0.9),
+            (".", "I-EMAIL", 0.9),
+            ("com", "I-EMAIL", 0.9),
+            (".", "I-EMAIL", 0.9),
         ]);
         assert_eq!(found(&t, &s), pairs(&[("EMAIL", "uta@x.com")]));
     }

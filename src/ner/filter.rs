@@ -27,10 +27,12 @@
 //!    code (`CPK-3941`); a `STREET_ADDRESS` needs two words, one of them a
 //!    word of three letters or more (`25h 50m`, `201 1907.4ms` are not);
 //!    a word of up to three letters right after a number is a unit (`Ko`).
-//! 5. **URLs need a dot or a slash**, and no rule-1 fragment of a token
+//! 5. **Names need a Latin letter**: the model reads Latin script only, and
+//!    calls unknown tokens (`漢字`) a name from context.
+//! 6. **URLs need a dot or a slash**, and no rule-1 fragment of a token
 //!    (the decoder widens real URLs and e-mail addresses to their token).
 //!
-//! 6. **Names of organisations and places are capitalised** in a text that
+//! 7. **Names of organisations and places are capitalised** in a text that
 //!    uses capitals for names (one capitalised word that does not open a
 //!    sentence or a line is enough; an all-lower-case chat is left alone).
 //!    There, [`case_split`] cuts an `ORGANIZATION` or `LOCATION` at a
@@ -38,7 +40,10 @@
 //!    trims lower-case words from both ends, and drops a piece with no
 //!    capitalised word or digit: the model's `bank`, `the beach`,
 //!    `University of`, `Altoona by helicopter` become nothing, nothing,
-//!    `University`, `Altoona`. The uncased model cannot see case; the text can.
+//!    `University`, `Altoona`. A `PERSON` is only trimmed of lower-case
+//!    words at its ends that are not particles (`mich Saskia Noack`); one
+//!    with no capital at all is kept. The uncased model cannot see case; the
+//!    text can.
 //!
 //! Then [`merge_address_pieces`] joins address pieces a few words apart.
 //!
@@ -316,6 +321,12 @@ fn next_to_address(text: &str, s: &Span, all: &[Span]) -> bool {
     })
 }
 
+/// A letter of the Latin script (Basic Latin to Latin Extended-B, and
+/// Latin Extended Additional).
+fn is_latin_letter(c: char) -> bool {
+    c.is_alphabetic() && (c <= '\u{024F}' || ('\u{1E00}'..='\u{1EFF}').contains(&c))
+}
+
 /// Keeps the model's spans of `text` that pass the checks above. `spans`
 /// are the model's spans of this text (neighbours matter: a number next to
 /// an address is part of it).
@@ -353,10 +364,14 @@ pub(crate) fn uses_case(text: &str) -> bool {
     false
 }
 
-/// Rule 6 (see the module docs): splits and trims the `ORGANIZATION` and
+/// Rule 7 (see the module docs): splits and trims the `ORGANIZATION` and
 /// `LOCATION` spans of a text that [`uses_case`].
 pub(crate) fn case_split(text: &str, spans: &mut Vec<Span>) {
-    let targeted = |s: &Span| s.entity == Entity::ORGANIZATION || s.entity == Entity::LOCATION;
+    let targeted = |s: &Span| {
+        s.entity == Entity::ORGANIZATION
+            || s.entity == Entity::LOCATION
+            || s.entity == Entity::PERSON
+    };
     if !spans.iter().any(targeted) || !uses_case(text) {
         return;
     }
@@ -398,6 +413,31 @@ pub(crate) fn case_split(text: &str, spans: &mut Vec<Span>) {
                 None => Kind::Name, // punctuation inside a name ("-", "/")
             };
             words.push((ws, we, kind));
+        }
+        if s.entity == Entity::PERSON {
+            // A name is only trimmed: lower-case words at its ends that are
+            // not particles ("mich Saskia Noack"). A name with no capital at
+            // all is kept whole: leaking it would cost more than a word.
+            // Before a number, lower-case words are a street's
+            // ("Árpád fejedelem útja 3."): the end stays.
+            let before_number = text[s.end..]
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit());
+            let first = words.iter().position(|w| w.2 != Kind::Lower);
+            let last = if before_number {
+                words.len().checked_sub(1)
+            } else {
+                words.iter().rposition(|w| w.2 != Kind::Lower)
+            };
+            let mut p = s.clone();
+            if let (Some(f), Some(l)) = (first, last)
+                && words.iter().any(|w| w.2 == Kind::Name)
+            {
+                p.start = words[f].0;
+                p.end = words[l].1;
+            }
+            out.push(p);
+            continue;
         }
         for piece in words.split(|w| w.2 == Kind::Lower) {
             let Some(first) = piece.iter().position(|w| w.2 == Kind::Name) else {
@@ -510,7 +550,9 @@ const ADDRESS_ABBREVIATIONS: &[&str] = &[
 /// holds the model's other spans of the text.
 fn plausible(text: &str, s: &Span, all: &[Span]) -> bool {
     if s.entity == Entity::PERSON {
-        return true;
+        // The model reads Latin script only: a "name" with no Latin letter
+        // (漢字, which it sees as unknown tokens) is a guess from context.
+        return text[s.start..s.end].chars().any(is_latin_letter);
     }
     let (start, end) = (s.start, s.end);
     if is_fragment(text, start, end) {
@@ -594,6 +636,13 @@ mod tests {
         assert!(!ok("id 59c55037-a021-4d46 ok", "59c55037", "PASSPORT"));
         assert!(!ok("paid 77 621 217,50 EUR", "77 621 217", "BANK_ACCOUNT"));
         assert!(!ok("at 00:53:04.768 elapsed", "04.", "PHONE"));
+    }
+
+    #[test]
+    fn names_need_a_latin_letter() {
+        assert!(!ok("Écrivez à josé 漢字 ou", "漢字", "PERSON"));
+        assert!(ok("Écrivez à Ngô Bảo Châu ou", "Ngô Bảo Châu", "PERSON"));
+        assert!(ok("ask Zoë", "Zoë", "PERSON"));
     }
 
     #[test]
@@ -747,15 +796,38 @@ mod tests {
             own(&[("University", "ORGANIZATION")])
         );
         // Connectors stay inside; mixed-case words, digits and other entities are kept.
-        let text = "Then Banco de la Nación, eBay and 3M met in Villafranca del Cid with Anna.";
+        let text = "Then Banco de la Nación, eBay and 3M met in Villafranca del Cid, 4 rue du lac.";
         let spans = [
             ("Banco de la Nación", "ORGANIZATION"),
             ("eBay", "ORGANIZATION"),
             ("3M", "ORGANIZATION"),
             ("Villafranca del Cid", "LOCATION"),
-            ("with Anna", "PERSON"),
+            ("4 rue du lac", "STREET_ADDRESS"),
         ];
         assert_eq!(run(text, &spans), own(&spans));
+        // Names lose lower-case words at their ends, but keep particles and
+        // are never dropped.
+        let text = "Gestern hat mich Saskia Noack angerufen, dann van Dijk und ben.";
+        assert_eq!(
+            run(
+                text,
+                &[
+                    ("mich Saskia Noack", "PERSON"),
+                    ("van Dijk", "PERSON"),
+                    ("ben", "PERSON")
+                ]
+            ),
+            own(&[
+                ("Saskia Noack", "PERSON"),
+                ("van Dijk", "PERSON"),
+                ("ben", "PERSON")
+            ])
+        );
+        let text = "Clubs on Árpád fejedelem útja 3. were full.";
+        assert_eq!(
+            run(text, &[("Árpád fejedelem útja", "PERSON")]),
+            own(&[("Árpád fejedelem útja", "PERSON")])
+        );
         // A text without capitalised names (chat in lower case) is left alone.
         let text = "Hi! we flew to lisbon and met the folks from acme";
         let spans = [("lisbon", "LOCATION"), ("acme", "ORGANIZATION")];

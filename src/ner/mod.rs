@@ -96,9 +96,9 @@ pub struct NerOptions {
     pub allow_unpinned_runtime: bool,
     /// Which backend to use.
     pub backend: BackendChoice,
-    /// Windows per model call. Default 8. A graph with dynamically
-    /// quantized activations (int8 `quantize_dynamic`) always runs one window
-    /// per call.
+    /// Windows per model call. Default 8. On ONNX Runtime, a graph with
+    /// dynamically quantized activations (int8 `quantize_dynamic`) runs one
+    /// window per call.
     pub batch_size: usize,
     /// Threads per model call (ONNX Runtime intra-op threads, or the pure-Rust
     /// worker pool). Default: the number of CPUs.
@@ -254,6 +254,7 @@ impl NerDetector {
                 })?,
             ),
         };
+        let on_ort = located.is_some();
         let backend: Box<dyn Backend> = match located {
             Some(loc) => Box::new(runtime::onnxruntime::OrtBackend::load(
                 &loc,
@@ -270,13 +271,18 @@ impl NerDetector {
         // A graph quantized with `quantize_dynamic` picks one activation scale
         // per tensor, so a window's results would depend on the other windows
         // (and their padding) in its batch. Running windows one at a time keeps
-        // the spans of a text independent of what it is batched with, and equal
-        // to the pure-Rust backend's (which quantizes per sequence).
+        // the spans of a text independent of what it is batched with, as the
+        // pure-Rust backend's are (it quantizes per sequence, so it still
+        // batches).
         let dynamic_quant = onnx_proto::decode_model(model.bytes(onnx_name))
             .map_err(|r| invalid(onnx_path.clone(), r))?
             .graph
             .is_some_and(|g| g.node.iter().any(|n| n.op_type == "DynamicQuantizeLinear"));
-        let batch_size = if dynamic_quant { 1 } else { opts.batch_size };
+        let batch_size = if dynamic_quant && on_ort {
+            1
+        } else {
+            opts.batch_size
+        };
         let families = scheme.types.iter().map(|t| Family::of(t)).collect();
         let info = ModelInfo {
             dir: model.dir.clone(),
@@ -306,7 +312,7 @@ impl NerDetector {
     }
 
     /// The backend in use, e.g. `onnxruntime 1.31.1 (.ort/libonnxruntime.so.1.31.1)`
-    /// or `pure-rust bert (fp32 from q4, 2 threads)`.
+    /// or `pure-rust bert (int8, activations quantized per window, 2 threads)`.
     pub fn backend(&self) -> &str {
         &self.backend_name
     }

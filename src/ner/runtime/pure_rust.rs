@@ -592,7 +592,12 @@ fn erf(x: f32) -> f32 {
 
 impl Backend for PureRustBackend {
     fn describe(&self) -> String {
-        format!("pure-rust bert (fp32 from q4, {} threads)", self.threads)
+        let from = if self.layers.first().is_some_and(|l| l.qkv.quantize_input) {
+            "int8, activations quantized per window"
+        } else {
+            "fp32 from q4"
+        };
+        format!("pure-rust bert ({from}, {} threads)", self.threads)
     }
 
     fn run(&self, input: &BatchInput) -> Result<Array3<f32>, String> {
