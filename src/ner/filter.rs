@@ -27,7 +27,9 @@
 //!    code (`CPK-3941`); a `STREET_ADDRESS` needs two words, one of them a
 //!    word of three letters or more (`25h 50m`, `201 1907.4ms` are not);
 //!    a word of up to three letters right after a number is a unit (`Ko`).
-//! 5. **Names need a Latin letter**: the model reads Latin script only, and
+//! 5. **Field names are not names**: an `ORGANIZATION` or `LOCATION` that
+//!    is just the name of a kind of data (`IBAN`, `SSN`, `VAT`, `passport`).
+//!    **Names need a Latin letter**: the model reads Latin script only, and
 //!    calls unknown tokens (`漢字`) a name from context.
 //! 6. **URLs need a dot or a slash**, and no rule-1 fragment of a token
 //!    (the decoder widens real URLs and e-mail addresses to their token).
@@ -548,7 +550,25 @@ const ADDRESS_ABBREVIATIONS: &[&str] = &[
 
 /// Whether the model's span `s` of `text` passes the checks above; `all`
 /// holds the model's other spans of the text.
+/// Names of kinds of personal data, which the model sometimes calls an
+/// organisation ("My IBAN is ..."): a word that names a field is not a name.
+const FIELD_WORDS: &[&str] = &[
+    "iban", "bic", "swift", "sepa", "ssn", "sin", "nino", "nhs", "vat", "tin", "ein", "pin", "cvv",
+    "cvc", "otp", "id", "ip", "url", "email", "e-mail", "phone", "tel", "fax", "dob", "mobile",
+    "address", "zip", "postcode", "account", "konto", "card",
+];
+
 fn plausible(text: &str, s: &Span, all: &[Span]) -> bool {
+    if s.entity == Entity::ORGANIZATION || s.entity == Entity::LOCATION {
+        let value = text[s.start..s.end]
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if FIELD_WORDS.contains(&value.as_str())
+            || all_id_words().any(|words| words.contains(&value.as_str()))
+        {
+            return false;
+        }
+    }
     if s.entity == Entity::PERSON {
         // The model reads Latin script only: a "name" with no Latin letter
         // (漢字, which it sees as unknown tokens) is a guess from context.
@@ -636,6 +656,13 @@ mod tests {
         assert!(!ok("id 59c55037-a021-4d46 ok", "59c55037", "PASSPORT"));
         assert!(!ok("paid 77 621 217,50 EUR", "77 621 217", "BANK_ACCOUNT"));
         assert!(!ok("at 00:53:04.768 elapsed", "04.", "PHONE"));
+    }
+
+    #[test]
+    fn field_names_are_not_organisations() {
+        assert!(!ok("My IBAN is DE89 3704", "IBAN", "ORGANIZATION"));
+        assert!(!ok("the VAT number", "VAT", "LOCATION"));
+        assert!(ok("My bank is Barclays", "Barclays", "ORGANIZATION"));
     }
 
     #[test]
