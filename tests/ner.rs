@@ -435,6 +435,39 @@ fn missing_manifest_and_missing_folder_are_refused() {
 }
 
 #[test]
+fn a_manifest_must_list_exactly_one_network() {
+    let dir = model_copy();
+    let manifest = dir.path().join("MANIFEST");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    let mut o = opts(BackendChoice::PureRust);
+    o.model_dir = dir.path().to_path_buf();
+    // Two networks: which one to run would be a guess.
+    std::fs::copy(
+        dir.path().join("onnx/model_int8.onnx"),
+        dir.path().join("onnx/other.onnx"),
+    )
+    .expect("copy");
+    let line = text
+        .lines()
+        .find(|l| l.ends_with("onnx/model_int8.onnx"))
+        .expect("listed")
+        .replace("model_int8", "other");
+    std::fs::write(&manifest, format!("{text}{line}\n")).expect("write");
+    let e = load_err(&o);
+    assert!(matches!(e, NerError::ManifestInvalid { .. }), "{e}");
+    assert!(e.to_string().contains("more than one .onnx"), "{e}");
+    // None at all.
+    let without: String = text
+        .lines()
+        .filter(|l| !l.ends_with(".onnx"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&manifest, without).expect("write");
+    let e = load_err(&o);
+    assert!(e.to_string().contains("no .onnx file is listed"), "{e}");
+}
+
+#[test]
 fn forcing_onnxruntime_without_the_library_fails() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut o = opts(BackendChoice::OnnxRuntime);

@@ -274,15 +274,12 @@ impl NerDetector {
         // the spans of a text independent of what it is batched with, as the
         // pure-Rust backend's are (it quantizes per sequence, so it still
         // batches).
-        let dynamic_quant = onnx_proto::decode_model(model.bytes(onnx_name))
-            .map_err(|r| invalid(onnx_path.clone(), r))?
-            .graph
-            .is_some_and(|g| g.node.iter().any(|n| n.op_type == "DynamicQuantizeLinear"));
-        let batch_size = if dynamic_quant && on_ort {
-            1
-        } else {
-            opts.batch_size
-        };
+        let dynamic_quant = on_ort
+            && onnx_proto::decode_model(model.bytes(onnx_name))
+                .map_err(|r| invalid(onnx_path.clone(), r))?
+                .graph
+                .is_some_and(|g| g.node.iter().any(|n| n.op_type == "DynamicQuantizeLinear"));
+        let batch_size = if dynamic_quant { 1 } else { opts.batch_size };
         let families = scheme.types.iter().map(|t| Family::of(t)).collect();
         let info = ModelInfo {
             dir: model.dir.clone(),
