@@ -7,63 +7,11 @@ use anonymist::ner::runtime::BatchInput;
 use anonymist::ner::{BackendChoice, NerDetector, NerError, NerOptions};
 use anonymist::offsets::CharIndex;
 use anonymist::{Detector, Entity, Span};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 
-fn model_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
-}
-
-fn ort_available() -> bool {
-    std::env::var_os("ORT_DYLIB_PATH").is_some()
-        || Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(".ort/libonnxruntime.so.1.31.1")
-            .is_file()
-}
-
-fn opts(backend: BackendChoice) -> NerOptions {
-    let mut o = NerOptions {
-        model_dir: model_dir(),
-        backend,
-        ..NerOptions::default()
-    };
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ort/libonnxruntime.so.1.31.1");
-    if backend != BackendChoice::PureRust
-        && std::env::var_os("ORT_DYLIB_PATH").is_none()
-        && lib.is_file()
-    {
-        o.ort_lib = Some(lib);
-    }
-    o
-}
-
-fn pure() -> &'static NerDetector {
-    static D: OnceLock<NerDetector> = OnceLock::new();
-    D.get_or_init(|| {
-        NerDetector::load(&opts(BackendChoice::PureRust)).expect("pure-Rust backend loads")
-    })
-}
-
-fn ort() -> Option<&'static NerDetector> {
-    static D: OnceLock<Option<NerDetector>> = OnceLock::new();
-    D.get_or_init(|| {
-        if !ort_available() {
-            eprintln!("skipping ONNX Runtime checks: run scripts/fetch-onnxruntime to enable them");
-            return None;
-        }
-        Some(
-            NerDetector::load(&opts(BackendChoice::OnnxRuntime))
-                .expect("ONNX Runtime backend loads"),
-        )
-    })
-    .as_ref()
-}
-
-fn backends() -> Vec<&'static NerDetector> {
-    let mut v = vec![pure()];
-    v.extend(ort());
-    v
-}
+mod ner_backends;
+use ner_backends::{argmax, backends, model_dir, opts, ort, pure};
 
 fn detect(d: &NerDetector, text: &str) -> Vec<Span> {
     let mut out = Vec::new();
@@ -107,11 +55,7 @@ fn logits_match_python_onnxruntime_reference() {
                 for (l, &x) in want.iter().enumerate() {
                     worst = worst.max((logits[[0, t, l]] - x).abs());
                 }
-                let argmax = |v: &mut dyn Iterator<Item = f32>| {
-                    v.enumerate()
-                        .fold((0, f32::MIN), |b, (i, x)| if x > b.1 { (i, x) } else { b })
-                };
-                let (top, top_x) = argmax(&mut want.iter().copied());
+                let (top, top_x) = argmax(want.iter().copied());
                 let second = want
                     .iter()
                     .enumerate()
@@ -119,7 +63,7 @@ fn logits_match_python_onnxruntime_reference() {
                     .fold(f32::MIN, |m, (_, &x)| m.max(x));
                 if top_x - second >= 1.0 {
                     clear += 1;
-                    let got = argmax(&mut (0..want.len()).map(|l| logits[[0, t, l]])).0;
+                    let got = argmax((0..want.len()).map(|l| logits[[0, t, l]])).0;
                     clear_agree += usize::from(got == top);
                 }
             }

@@ -11,6 +11,8 @@ use anonymist::ner::runtime::pure_rust::PureRustBackend;
 use anonymist::ner::runtime::{Backend, BatchInput};
 use std::path::Path;
 
+mod ner_backends;
+
 type Records = Vec<(Vec<i64>, Vec<Vec<f32>>)>;
 
 fn data() -> (Vec<u8>, BertConfig, Records) {
@@ -80,9 +82,8 @@ fn pure_rust_backend_runs_an_int8_model_like_onnxruntime() {
 
 #[test]
 fn onnxruntime_backend_gives_the_recorded_int8_logits() {
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ort/libonnxruntime.so.1.31.1");
-    let explicit = (std::env::var_os("ORT_DYLIB_PATH").is_none() && lib.is_file()).then_some(lib);
-    let Some(loc) = locate(explicit.as_deref()).expect("locating ONNX Runtime") else {
+    let Some(loc) = locate(ner_backends::ort_lib().as_deref()).expect("locating ONNX Runtime")
+    else {
         eprintln!("skipping: run scripts/fetch-onnxruntime to check the ONNX Runtime backend");
         return;
     };

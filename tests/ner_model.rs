@@ -6,54 +6,15 @@
 //! Tests that need ONNX Runtime skip its half (with a message) when
 //! `scripts/fetch-onnxruntime` has not been run.
 
-use anonymist::ner::{BackendChoice, NerDetector, NerOptions};
+use anonymist::ner::NerDetector;
 use anonymist::{Detector, Engine, Entity, Span};
 use std::path::Path;
-use std::sync::OnceLock;
+
+mod ner_backends;
+use ner_backends::{argmax, backends, ort, pure};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn opts(backend: BackendChoice) -> NerOptions {
-    let mut o = NerOptions {
-        model_dir: root().join("models"),
-        backend,
-        ..NerOptions::default()
-    };
-    let lib = root().join(".ort/libonnxruntime.so.1.31.1");
-    if backend != BackendChoice::PureRust
-        && std::env::var_os("ORT_DYLIB_PATH").is_none()
-        && lib.is_file()
-    {
-        o.ort_lib = Some(lib);
-    }
-    o
-}
-
-fn pure() -> &'static NerDetector {
-    static D: OnceLock<NerDetector> = OnceLock::new();
-    D.get_or_init(|| NerDetector::load(&opts(BackendChoice::PureRust)).expect("model loads"))
-}
-
-fn ort() -> Option<&'static NerDetector> {
-    static D: OnceLock<Option<NerDetector>> = OnceLock::new();
-    D.get_or_init(|| {
-        let available = std::env::var_os("ORT_DYLIB_PATH").is_some()
-            || root().join(".ort/libonnxruntime.so.1.31.1").is_file();
-        if !available {
-            eprintln!("skipping ONNX Runtime checks: run scripts/fetch-onnxruntime to enable them");
-            return None;
-        }
-        Some(NerDetector::load(&opts(BackendChoice::OnnxRuntime)).expect("model loads"))
-    })
-    .as_ref()
-}
-
-fn backends() -> Vec<&'static NerDetector> {
-    let mut v = vec![pure()];
-    v.extend(ort());
-    v
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -62,7 +23,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn the_model_folder_matches_its_manifest_and_has_the_new_labels() {
-    let dir = root().join("models");
+    let dir = ner_backends::model_dir();
     let text = std::fs::read_to_string(dir.join("MANIFEST")).expect("models/MANIFEST");
     let listed = anonymist::ner::manifest::parse(&text, &dir.join("MANIFEST")).expect("parses");
     for (name, want) in &listed {
@@ -142,12 +103,7 @@ fn golden_sentences_keep_their_tokens_and_labels() {
                     continue;
                 }
                 checked += 1;
-                let row = logits.slice(ndarray::s![0, t, ..]);
-                let got = row
-                    .iter()
-                    .enumerate()
-                    .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
-                    .0;
+                let got = argmax(logits.slice(ndarray::s![0, t, ..]).iter().copied()).0;
                 assert_eq!(got, want, "{}: token {t} of {:?}", d.backend(), g.text);
             }
         }

@@ -379,28 +379,26 @@ pub fn decode(
     // An e-mail address or URL holds no whitespace: a piece of the model that
     // runs over a space ("a@b.org c@d.org") is one entity per chunk.
     let no_space = |ty: u8| matches!(families.get(ty as usize), Some(Family::Direct(e)) if *e == Entity::EMAIL || *e == Entity::URL);
-    let pieces: Vec<Piece> = pieces
-        .into_iter()
-        .flat_map(|p| {
-            let Some(value) = text
-                .get(p.start..p.end)
-                .filter(|v| no_space(p.ty) && v.contains(char::is_whitespace))
-            else {
-                return vec![p];
-            };
-            let mut at = p.start;
-            value
-                .split_inclusive(char::is_whitespace)
-                .filter_map(|w| {
-                    let (start, end) = (at, at + w.trim_end().len());
-                    at += w.len();
-                    (start < end).then_some(Piece { start, end, ..p })
-                })
-                .collect()
-        })
-        .collect();
-    let mut group: Option<Group> = None;
+    let mut split = Vec::with_capacity(pieces.len());
     for p in pieces {
+        let Some(value) = text
+            .get(p.start..p.end)
+            .filter(|v| no_space(p.ty) && v.contains(char::is_whitespace))
+        else {
+            split.push(p);
+            continue;
+        };
+        let mut at = p.start;
+        for w in value.split_inclusive(char::is_whitespace) {
+            let (start, end) = (at, at + w.trim_end().len());
+            at += w.len();
+            if start < end {
+                split.push(Piece { start, end, ..p });
+            }
+        }
+    }
+    let mut group: Option<Group> = None;
+    for p in split {
         let family = families
             .get(p.ty as usize)
             .cloned()

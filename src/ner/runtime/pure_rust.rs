@@ -561,8 +561,7 @@ fn fake_quantize_u8(mut x: ArrayViewMut2<'_, f32>) {
         return;
     }
     let zp = (-lo / scale).round_ties_even().clamp(0.0, 255.0);
-    x.mapv_inplace(|v| ((v / scale).round_ties_even() + zp).clamp(0.0, 255.0) - zp);
-    x.mapv_inplace(|q| q * scale);
+    x.mapv_inplace(|v| (((v / scale).round_ties_even() + zp).clamp(0.0, 255.0) - zp) * scale);
 }
 
 /// GELU with the exact erf, as in the exported graph: `x/2 · (1 + erf(x/√2))`.
