@@ -16,11 +16,16 @@ mod ner_backends;
 type Records = Vec<(Vec<i64>, Vec<Vec<f32>>)>;
 
 fn data() -> (Vec<u8>, BertConfig, Records) {
+    fixture("tiny_int8")
+}
+
+fn fixture(name: &str) -> (Vec<u8>, BertConfig, Records) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let model = std::fs::read(dir.join("tiny_int8.onnx")).expect("tiny_int8.onnx");
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("tiny_int8.json")).expect("json"))
-            .expect("valid json");
+    let model = std::fs::read(dir.join(format!("{name}.onnx"))).expect("fixture model");
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("fixture json"),
+    )
+    .expect("valid json");
     let cfg: BertConfig = serde_json::from_value(v["config"].clone()).expect("config");
     let records = v["records"]
         .as_array()
@@ -91,5 +96,35 @@ fn onnxruntime_backend_gives_the_recorded_int8_logits() {
     let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the int8 graph loads");
     let w = worst(&ort, &records);
     eprintln!("onnxruntime (Rust) vs onnxruntime (Python): max |diff| = {w:.2e}");
+    assert!(w < 1e-4, "logits differ by {w}");
+}
+
+/// A model with a side branch for the new labels (`train.py --branch-from`): the
+/// pure-Rust backend runs the branch from the right layer and joins the two heads as
+/// the graph does.
+#[test]
+fn pure_rust_backend_runs_a_branched_model_like_onnxruntime() {
+    let (model, cfg, records) = fixture("tiny_branch");
+    assert!(cfg.anonymist_branch.is_some(), "the fixture has a branch");
+    let pure = PureRustBackend::load(&model, &cfg, 2).expect("the branched graph loads");
+    let w = worst(&pure, &records);
+    eprintln!("pure-Rust vs onnxruntime reference (branched): max |diff| = {w:.2e}");
+    assert!(w < 2e-3, "logits differ by {w}");
+    // without its branch the config does not describe the graph's labels
+    let mut plain = cfg.clone();
+    plain.anonymist_branch = None;
+    assert!(PureRustBackend::load(&model, &plain, 1).is_err());
+}
+
+#[test]
+fn onnxruntime_backend_gives_the_recorded_branched_logits() {
+    let Some(loc) = locate(ner_backends::ort_lib().as_deref()).expect("locating ONNX Runtime")
+    else {
+        eprintln!("skipping: run scripts/fetch-onnxruntime to check the ONNX Runtime backend");
+        return;
+    };
+    let (model, _, records) = fixture("tiny_branch");
+    let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the branched graph loads");
+    let w = worst(&ort, &records);
     assert!(w < 1e-4, "logits differ by {w}");
 }

@@ -19,6 +19,7 @@ import torch
 
 import common as C
 from rebuild import build_model, CHECK_TEXTS
+from train import Branched, NEW_CLASSES
 
 
 class Wrap(torch.nn.Module):
@@ -32,6 +33,8 @@ class Wrap(torch.nn.Module):
         self.m = m
 
     def forward(self, input_ids, attention_mask, token_type_ids):
+        if isinstance(self.m, Branched):
+            return self.m(input_ids, attention_mask, token_type_ids)
         h = self.m.bert.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
         em = (1.0 - attention_mask[:, None, None, :].to(h.dtype)) * torch.finfo(torch.float32).min
         for layer in self.m.bert.encoder.layer:
@@ -50,16 +53,28 @@ def main():
     torch.set_num_threads(2)
     base_cfg = C.load_base_config(args.base)
     labels = C.new_labels(base_cfg)
-    model = build_model(os.path.join(args.base, "config.json"), id2label=labels)
-    model.load_state_dict(torch.load(args.weights))
-    model.eval()
-    w = Wrap(model).eval()  # a fresh Module is in training mode; the exporter restores that mode
+    sd = torch.load(args.weights)
+    branch = None
     tok = C.tokenizer(args.base)
     ids, _, _ = C.encode(tok, CHECK_TEXTS[0], 512)
     x = torch.tensor([ids, ids])
-    with torch.no_grad():  # the wrapper is the HF model
-        ref = model(input_ids=x, attention_mask=torch.ones_like(x), token_type_ids=torch.zeros_like(x)).logits
-        assert float((w(x, torch.ones_like(x), torch.zeros_like(x)) - ref).abs().max()) < 1e-4
+    if "branch_classifier.weight" in sd:
+        # a side branch next to the shipped model (train.py --branch-from)
+        info = json.load(open(os.path.splitext(args.weights)[0] + "_trainlog.json"))["info"]
+        branch = {"from_layer": info["branch_from"], "layers": info["branch_layers"],
+                  "labels": NEW_CLASSES}
+        base = build_model(os.path.join(args.base, "config.json"), id2label=C.old_labels(base_cfg))
+        model = Branched(base, branch["from_layer"], branch["layers"])
+        model.load_state_dict(sd)
+        w = Wrap(model).eval()
+    else:
+        model = build_model(os.path.join(args.base, "config.json"), id2label=labels)
+        model.load_state_dict(sd)
+        model.eval()
+        w = Wrap(model).eval()  # a fresh Module is in training mode; the exporter restores that mode
+        with torch.no_grad():  # the wrapper is the HF model
+            ref = model(input_ids=x, attention_mask=torch.ones_like(x), token_type_ids=torch.zeros_like(x)).logits
+            assert float((w(x, torch.ones_like(x), torch.zeros_like(x)) - ref).abs().max()) < 1e-4
     dyn = {0: "batch_size", 1: "sequence_length"}
     torch.onnx.export(
         w, (x, torch.ones_like(x), torch.zeros_like(x)), args.out,
@@ -82,6 +97,9 @@ def main():
     cfg = dict(base_cfg)
     cfg["id2label"] = {str(i): l for i, l in enumerate(labels)}
     cfg["label2id"] = {l: i for i, l in enumerate(labels)}
+    if branch:
+        # how the pure-Rust backend finds and joins the branch (see train.py Branched)
+        cfg["anonymist_branch"] = branch
     cfg["_comment"] = ("anonymist-ner: the shipped Rampart model (CC BY 4.0, National Design Studio) "
                        "fine-tuned with ORGANIZATION and LOCATION labels; see models/README.md")
     with open(args.config_out, "w", encoding="utf-8") as fh:

@@ -105,6 +105,58 @@ def select(examples, n_old, rng, form_per_lang=150, plain_btc=100000, plain_sec=
     return keep + plain["btc"][:plain_btc] + plain["sec"][:plain_sec]
 
 
+NEW_CLASSES = ["O", "B-ORGANIZATION", "I-ORGANIZATION", "B-LOCATION", "I-LOCATION"]
+
+
+class Branched(torch.nn.Module):
+    """The shipped model, untouched, plus a side branch for the new labels.
+
+    The embeddings and encoder layers 0..k-1 are shared; the shipped layers k.. and the
+    shipped classifier give the old labels' logits exactly as before; a copy of the
+    shipped layers k..k+n-1 (trained) and a 5-way head (O, B-/I-ORGANIZATION,
+    B-/I-LOCATION) give the new ones. The two are joined in log-probability space:
+
+        logits = [lo + ln[O], lo[O] + ln[1:]]      lo = log_softmax(old), ln = log_softmax(new)
+
+    so a token the branch calls O keeps the shipped model's decision (all old logits move
+    by the same constant), and a new label wins only where the branch's belief in it beats
+    the branch's O times the shipped model's belief in its best old label."""
+
+    def __init__(self, base, branch_from: int, branch_layers: int):
+        super().__init__()
+        import copy
+        self.bert = base.bert
+        self.classifier = base.classifier
+        self.branch_from = branch_from
+        self.branch = torch.nn.ModuleList(
+            copy.deepcopy(base.bert.encoder.layer[branch_from + i]) for i in range(branch_layers))
+        hidden = base.classifier.weight.shape[1]
+        self.branch_classifier = torch.nn.Linear(hidden, len(NEW_CLASSES))
+        self.dropout = torch.nn.Dropout(0.1)
+
+    def branch_logits(self, h, em):
+        for layer in self.branch:
+            h = layer(h, em)
+        return self.branch_classifier(self.dropout(h))
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        h = self.bert.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+        em = (1.0 - attention_mask[:, None, None, :].to(h.dtype)) * torch.finfo(torch.float32).min
+        layers = self.bert.encoder.layer
+        for layer in layers[:self.branch_from]:
+            h = layer(h, em)
+        hb = h
+        for layer in layers[self.branch_from:]:
+            h = layer(h, em)
+        return join_logits(self.classifier(h), self.branch_logits(hb, em))
+
+
+def join_logits(old, new):
+    lo = F.log_softmax(old, -1)
+    ln = F.log_softmax(new, -1)
+    return torch.cat([lo + ln[..., :1], lo[..., :1] + ln[..., 1:]], -1)
+
+
 def ext_mask(mask):
     return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
 
@@ -169,6 +221,14 @@ def main():
                     help="extra KL weight where the shipped model predicts an old entity (not O)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 was faster than 2 on the 2 shared cores under load)")
+    ap.add_argument("--branch-from", type=int, default=0,
+                    help="train a side branch from this layer for the new labels and keep the shipped "
+                         "model as it is (0: fine-tune the whole model, the earlier recipe)")
+    ap.add_argument("--branch-layers", type=int, default=2)
+    ap.add_argument("--sources", default="",
+                    help="comma-separated sources to train on (default: all), e.g. btc,sec for a gold-only run")
+    ap.add_argument("--repeat-gold", type=int, default=1,
+                    help="how many times each BTC / SEC text with an organisation or place is seen per epoch")
     args = ap.parse_args()
     t0 = time.time()
     torch.set_num_threads(args.threads)
@@ -180,6 +240,12 @@ def main():
     base_cfg = C.load_base_config(args.base)
     n_old = len(C.old_labels(base_cfg))
     examples = select(examples, n_old, rng)
+    if args.sources:
+        wanted = set(args.sources.split(","))
+        examples = [e for e in examples if e["source"] in wanted]
+    if args.repeat_gold > 1:
+        gold = [e for e in examples if e["source"] in ("btc", "sec") and bool((e["hard"] >= n_old).any())]
+        examples = examples + gold * (args.repeat_gold - 1)
     n_bare = drop_bare_companies(examples, labels, C.tokenizer(args.base))
     print(f"faker companies without a company ending left out of the loss: {n_bare}", flush=True)
     n_tokens = sum(len(e["input_ids"]) for e in examples)
@@ -189,6 +255,50 @@ def main():
     print(f"selected {len(examples)} texts, {n_tokens} tokens: {src}", flush=True)
     assert labels == C.new_labels(base_cfg)
 
+    if args.branch_from:
+        model = branched_model(args, C.old_labels(base_cfg))
+    else:
+        model = full_model(args, labels, n_old)
+    t_c = time.time()
+    if args.freeze > 0:
+        cache_lower(model, examples, args.freeze)
+    print(f"cached the lower {args.freeze} layers in {time.time() - t_c:.0f}s", flush=True)
+    if args.freeze > 0 and not args.branch_from:  # the cached path must give the full model's logits
+        check_cache(model, examples, args.freeze, n_old)
+    train_loop(args, model, examples, n_old, labels, rng, src, n_tokens, t0)
+
+
+def branched_model(args, old_labels):
+    """The shipped model (frozen) and a branch started from copies of its layers."""
+    base = build_model(os.path.join(args.base, "config.json"), id2label=old_labels)
+    missing, unexpected = base.load_state_dict(torch.load(args.init), strict=False)
+    assert not [k for k in missing if not k.endswith("position_ids")] and not unexpected, (missing, unexpected)
+    model = Branched(base, args.branch_from, args.branch_layers)
+    for p in list(model.bert.parameters()) + list(model.classifier.parameters()):
+        p.requires_grad_(False)
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(SEED)
+        w = model.branch_classifier.weight
+        w.copy_(torch.randn(w.shape, generator=g) * 0.02)
+        model.branch_classifier.bias.zero_()
+        model.branch_classifier.bias[0] = 2.0  # starts silent: O
+    args.freeze = args.branch_from
+    return model
+
+
+def branch_target(hard, kl, n_old):
+    """The branch's 5-way target: a new label where one is given, O wherever the token has any
+    other hard label or is distilled (the shipped model never predicts the new labels),
+    ignored elsewhere (bare faker companies, @handles, MISC)."""
+    t = torch.full_like(hard, -100)
+    t[(hard >= 0) & (hard < n_old)] = 0
+    t[kl & (hard == -100)] = 0
+    new = hard >= n_old
+    t[new] = hard[new] - n_old + 1
+    return t
+
+
+def full_model(args, labels, n_old):
     model = build_model(os.path.join(args.base, "config.json"), id2label=labels)
     sd = torch.load(args.init)
     w_old, b_old = sd.pop("classifier.weight"), sd.pop("classifier.bias")
@@ -210,32 +320,52 @@ def main():
     for layer in model.bert.encoder.layer[:args.freeze]:
         for p in layer.parameters():
             p.requires_grad_(False)
-    t_c = time.time()
-    if args.freeze > 0:
-        cache_lower(model, examples, args.freeze)
-    print(f"cached the lower {args.freeze} layers in {time.time() - t_c:.0f}s", flush=True)
-    if args.freeze > 0:  # the cached path must give the full model's logits
-        with torch.no_grad():
-            model.eval()
-            ids, hid, mask, *_ = collate(examples, list(range(8)), n_old)
-            h = hid
-            for layer in model.bert.encoder.layer[args.freeze:]:
-                h = layer(h, ext_mask(mask))
-            a = model.classifier(h)
-            b = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).logits
-            diff = float(((a - b).abs() * mask[..., None]).max())
-            print(f"cached vs full forward: max |diff| {diff:.2e}", flush=True)
-            assert diff < 1e-3
+    return model
 
+
+@torch.no_grad()
+def check_cache(model, examples, n_freeze, n_old):
+    """The cached path must give the full model's logits."""
+    model.eval()
+    ids, hid, mask, *_ = collate(examples, list(range(8)), n_old)
+    h = hid
+    for layer in model.bert.encoder.layer[n_freeze:]:
+        h = layer(h, ext_mask(mask))
+    a = model.classifier(h)
+    b = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).logits
+    diff = float(((a - b).abs() * mask[..., None]).max())
+    print(f"cached vs full forward: max |diff| {diff:.2e}", flush=True)
+    assert diff < 1e-3
+
+
+def full_losses(args, logits, hard, kl, teach, n_old):
+    """Cross-entropy on hard labels + KL(teacher || student) on the distilled tokens."""
+    logp = F.log_softmax(logits.float(), -1)
+    hm = hard != -100
+    ce = F.nll_loss(logp[hm], hard[hm]) if hm.any() else logits.sum() * 0
+    if kl.any():
+        t = teach[kl].clamp_min(1e-8)
+        t = t / t.sum(-1, keepdim=True)
+        # tokens the shipped model calls an entity weigh more: they are few and they
+        # are what must not drift (e-mail, phone, address parts, names)
+        wt = 1.0 + (args.kl_entity_weight - 1.0) * (t.argmax(-1) != 0).float()
+        kld = (wt * (t * (t.log() - logp[kl][:, :n_old])).sum(-1)).mean()
+    else:
+        kld = logits.sum() * 0
+    return ce, kld
+
+
+def train_loop(args, model, examples, n_old, labels, rng, src, n_tokens, t0):
     steps_per_epoch = math.ceil(len(examples) / args.bs)
     total = int(steps_per_epoch * args.epochs)
     no_decay = ("bias", "LayerNorm.weight")
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    params = [{"params": [p for n, p in named if not n.endswith(no_decay) and not n.startswith("classifier")],
+    head = ("classifier", "branch_classifier")
+    params = [{"params": [p for n, p in named if not n.endswith(no_decay) and not n.startswith(head)],
                "weight_decay": 0.01, "lr": args.lr},
-              {"params": [p for n, p in named if n.endswith(no_decay) and not n.startswith("classifier")],
+              {"params": [p for n, p in named if n.endswith(no_decay) and not n.startswith(head)],
                "weight_decay": 0.0, "lr": args.lr},
-              {"params": [p for n, p in named if n.startswith("classifier")], "weight_decay": 0.0, "lr": args.head_lr}]
+              {"params": [p for n, p in named if n.startswith(head)], "weight_decay": 0.0, "lr": args.head_lr}]
     opt = torch.optim.AdamW(params, lr=args.lr)
     warm = max(1, int(0.06 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -251,7 +381,13 @@ def main():
             if step >= total:
                 break
             ids, hid, mask, hard, kl, teach = collate(examples, idx, n_old)
-            if args.freeze > 0:
+            if args.branch_from:
+                bl = model.branch_logits(hid, ext_mask(mask))
+                ce = F.cross_entropy(bl.reshape(-1, bl.shape[-1]), branch_target(hard, kl, n_old).reshape(-1),
+                                     ignore_index=-100)
+                kld = ce * 0
+                loss = ce
+            elif args.freeze > 0:
                 em = ext_mask(mask)
                 h = hid
                 for layer in model.bert.encoder.layer[args.freeze:]:
@@ -259,19 +395,9 @@ def main():
                 logits = model.classifier(model.dropout(h))
             else:
                 logits = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).logits
-            logp = F.log_softmax(logits.float(), -1)
-            hm = hard != -100
-            ce = F.nll_loss(logp[hm], hard[hm]) if hm.any() else logits.sum() * 0
-            if kl.any():
-                t = teach[kl].clamp_min(1e-8)
-                t = t / t.sum(-1, keepdim=True)
-                # tokens the shipped model calls an entity weigh more: they are few and they
-                # are what must not drift (e-mail, phone, address parts, names)
-                wt = 1.0 + (args.kl_entity_weight - 1.0) * (t.argmax(-1) != 0).float()
-                kld = (wt * (t * (t.log() - logp[kl][:, :n_old])).sum(-1)).mean()
-            else:
-                kld = logits.sum() * 0
-            loss = ce + args.kl_weight * kld
+            if not args.branch_from:
+                ce, kld = full_losses(args, logits, hard, kl, teach, n_old)
+                loss = ce + args.kl_weight * kld
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -288,7 +414,8 @@ def main():
     model.eval()
     torch.save(model.state_dict(), args.out)
     info = {"examples": len(examples), "tokens": n_tokens, "sources": src, "freeze": args.freeze,
-            "threads": args.threads, "steps": total, "epochs": args.epochs, "batch": args.bs, "lr": args.lr,
+            "threads": args.threads, "branch_from": args.branch_from,
+            "branch_layers": args.branch_layers if args.branch_from else 0, "sources_arg": args.sources, "repeat_gold": args.repeat_gold, "steps": total, "epochs": args.epochs, "batch": args.bs, "lr": args.lr,
             "head_lr": args.head_lr,
             "kl_weight": args.kl_weight, "kl_entity_weight": args.kl_entity_weight, "train_seconds": round(time.time() - t_train, 1),
             "total_seconds": round(time.time() - t0, 1), "labels": labels}

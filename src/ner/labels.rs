@@ -51,6 +51,25 @@ pub struct BertConfig {
     /// `model_type`, expected to be `bert`.
     #[serde(default)]
     pub model_type: String,
+    /// A side branch for extra labels next to the base model's layers (our
+    /// own model, `scripts/train/train.py --branch-from`), if any.
+    #[serde(default)]
+    pub anonymist_branch: Option<BranchConfig>,
+}
+
+/// Where the side branch starts and what its head predicts. The graph joins
+/// the base head's logits `old` and the branch head's `new` (labels `O` then
+/// the extra ones) in log-probability space: `[lo + ln[0], lo[0] + ln[1..]]`
+/// with `lo = log_softmax(old)`, `ln = log_softmax(new)`; `id2label` lists
+/// the base labels, then the branch's labels other than `O`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BranchConfig {
+    /// The branch reads the hidden states that enter this encoder layer.
+    pub from_layer: usize,
+    /// Number of encoder layers in the branch.
+    pub layers: usize,
+    /// The branch head's labels, `O` first.
+    pub labels: Vec<String>,
 }
 
 fn default_eps() -> f64 {
@@ -140,6 +159,7 @@ pub(crate) mod tests {
             layer_norm_eps: 1e-12,
             hidden_act: "gelu".into(),
             model_type: "bert".into(),
+            anonymist_branch: None,
         }
     }
 

@@ -53,6 +53,14 @@ struct Layer {
     ln2: LayerNorm,
 }
 
+/// A side branch for extra labels (see [`crate::ner::labels::BranchConfig`]).
+struct Branch {
+    /// Index of the base layer whose input the branch reads.
+    from: usize,
+    layers: Vec<Layer>,
+    classifier: Linear,
+}
+
 /// The model's weights in fp32, and a thread pool to run them.
 pub struct PureRustBackend {
     word: Array2<f32>,
@@ -61,6 +69,7 @@ pub struct PureRustBackend {
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
     classifier: Linear,
+    branch: Option<Branch>,
     heads: usize,
     hidden: usize,
     eps: f32,
@@ -88,11 +97,12 @@ struct Graph<'a> {
 }
 
 /// The name a matrix product is looked up by: its output name without the
-/// exporter's scope prefix (`/bert/encoder`, `/bert`) and without the
+/// exporter's scope prefix (`/m`, `/bert/encoder`, `/bert`) and without the
 /// quantizer's `_output_quantized` suffix, e.g.
 /// `/layer.0/attention/self/query/MatMul_output_0`.
 fn matmul_key(output: &str) -> String {
     let s = output.strip_suffix("_output_quantized").unwrap_or(output);
+    let s = if s.starts_with("/m/") { &s[2..] } else { s };
     let s = s
         .strip_prefix("/bert/encoder")
         .or_else(|| s.strip_prefix("/bert"))
@@ -313,63 +323,58 @@ impl PureRustBackend {
                 b: g.vector(&format!("{name}.bias"), h)?,
             })
         };
-        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
-        for i in 0..cfg.num_hidden_layers {
-            let p = format!("/layer.{i}");
-            let bp = format!("bert.encoder.layer.{i}");
-            let q = g.linear(
-                &format!("{p}/attention/self/query/MatMul_output_0"),
-                &format!("{bp}.attention.self.query.bias"),
-                h,
-                h,
-            )?;
-            let k = g.linear(
-                &format!("{p}/attention/self/key/MatMul_output_0"),
-                &format!("{bp}.attention.self.key.bias"),
-                h,
-                h,
-            )?;
-            let v = g.linear(
-                &format!("{p}/attention/self/value/MatMul_output_0"),
-                &format!("{bp}.attention.self.value.bias"),
-                h,
-                h,
-            )?;
-            let join = |axis, parts: [ArrayView1<'_, f32>; 3]| {
-                ndarray::concatenate(Axis(axis), &parts).map_err(|e| e.to_string())
-            };
-            let qkv_w = ndarray::concatenate(Axis(1), &[q.w.view(), k.w.view(), v.w.view()])
-                .map_err(|e| e.to_string())?;
-            layers.push(Layer {
-                qkv: Linear {
-                    w: qkv_w,
-                    b: join(0, [q.b.view(), k.b.view(), v.b.view()])?,
-                    quantize_input: q.quantize_input,
-                },
-                attn_out: g.linear(
-                    &format!("{p}/attention/output/dense/MatMul_output_0"),
-                    &format!("{bp}.attention.output.dense.bias"),
-                    h,
-                    h,
-                )?,
-                ln1: ln(&format!("{bp}.attention.output.LayerNorm"))?,
-                ffn_in: g.linear(
-                    &format!("{p}/intermediate/dense/MatMul_output_0"),
-                    &format!("{bp}.intermediate.dense.bias"),
+        let layers = (0..cfg.num_hidden_layers)
+            .map(|i| {
+                load_layer(
+                    &g,
+                    &format!("/layer.{i}"),
+                    &format!("bert.encoder.layer.{i}"),
                     h,
                     ff,
-                )?,
-                ffn_out: g.linear(
-                    &format!("{p}/output/dense/MatMul_output_0"),
-                    &format!("{bp}.output.dense.bias"),
-                    ff,
-                    h,
-                )?,
-                ln2: ln(&format!("{bp}.output.LayerNorm"))?,
-            });
-        }
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let labels = cfg.id2label.len();
-        let classifier = g.linear("/classifier/MatMul_output_0", "classifier.bias", h, labels)?;
+        let (classifier, branch) = match &cfg.anonymist_branch {
+            None => (
+                g.linear("/classifier/MatMul_output_0", "classifier.bias", h, labels)?,
+                None,
+            ),
+            Some(b) => {
+                let extra = b.labels.len().saturating_sub(1);
+                if b.labels.first().map(String::as_str) != Some("O")
+                    || extra == 0
+                    || extra >= labels
+                    || b.layers == 0
+                    || b.from_layer >= cfg.num_hidden_layers
+                {
+                    return Err("the config's anonymist_branch does not fit the model".into());
+                }
+                let branch = Branch {
+                    from: b.from_layer,
+                    layers: (0..b.layers)
+                        .map(|i| {
+                            load_layer(&g, &format!("/branch.{i}"), &format!("branch.{i}"), h, ff)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    classifier: g.linear(
+                        "/branch_classifier/MatMul_output_0",
+                        "branch_classifier.bias",
+                        h,
+                        b.labels.len(),
+                    )?,
+                };
+                (
+                    g.linear(
+                        "/classifier/MatMul_output_0",
+                        "classifier.bias",
+                        h,
+                        labels - extra,
+                    )?,
+                    Some(branch),
+                )
+            }
+        };
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -387,6 +392,7 @@ impl PureRustBackend {
             emb_ln: ln("bert.embeddings.LayerNorm")?,
             layers,
             classifier,
+            branch,
             heads: cfg.num_attention_heads,
             hidden: h,
             eps: cfg.layer_norm_eps as f32,
@@ -518,25 +524,129 @@ impl PureRustBackend {
             }
         }
         self.layer_norm(&mut x, &self.emb_ln);
-        for layer in &self.layers {
-            let qkv = self.linear(x.view(), &layer.qkv, None, &starts);
-            let ctx = self.attention(&qkv, &starts);
-            let mut a = self.linear(ctx.view(), &layer.attn_out, Some(x.view()), &starts);
-            self.layer_norm(&mut a, &layer.ln1);
-            let mut f = self.linear(a.view(), &layer.ffn_in, None, &starts);
-            let width = f.ncols().max(1);
-            if let Some(flat) = f.as_slice_mut() {
-                flat.par_chunks_mut(width * 16)
-                    .for_each(|c| c.iter_mut().for_each(|v| *v = gelu(*v)));
-            } else {
-                f.mapv_inplace(gelu);
+        let mut branch_input = None;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if self.branch.as_ref().is_some_and(|b| b.from == i) {
+                branch_input = Some(x.clone());
             }
-            let mut o = self.linear(f.view(), &layer.ffn_out, Some(a.view()), &starts);
-            self.layer_norm(&mut o, &layer.ln2);
-            x = o;
+            x = self.layer(x, layer, &starts);
         }
-        Ok(self.linear(x.view(), &self.classifier, None, &starts))
+        let old = self.linear(x.view(), &self.classifier, None, &starts);
+        match (&self.branch, branch_input) {
+            (Some(branch), Some(mut hb)) => {
+                for layer in &branch.layers {
+                    hb = self.layer(hb, layer, &starts);
+                }
+                let new = self.linear(hb.view(), &branch.classifier, None, &starts);
+                Ok(join_logits(&old, &new))
+            }
+            _ => Ok(old),
+        }
     }
+
+    /// One encoder layer: attention, add and norm, feed-forward, add and norm.
+    fn layer(&self, x: Array2<f32>, layer: &Layer, starts: &[(usize, usize)]) -> Array2<f32> {
+        let qkv = self.linear(x.view(), &layer.qkv, None, starts);
+        let ctx = self.attention(&qkv, starts);
+        let mut a = self.linear(ctx.view(), &layer.attn_out, Some(x.view()), starts);
+        self.layer_norm(&mut a, &layer.ln1);
+        let mut f = self.linear(a.view(), &layer.ffn_in, None, starts);
+        let width = f.ncols().max(1);
+        if let Some(flat) = f.as_slice_mut() {
+            flat.par_chunks_mut(width * 16)
+                .for_each(|c| c.iter_mut().for_each(|v| *v = gelu(*v)));
+        } else {
+            f.mapv_inplace(gelu);
+        }
+        let mut o = self.linear(f.view(), &layer.ffn_out, Some(a.view()), starts);
+        self.layer_norm(&mut o, &layer.ln2);
+        o
+    }
+}
+
+/// The graph's join of the base head's logits and the branch head's (see
+/// [`crate::ner::labels::BranchConfig`]): `[lo + ln[0], lo[0] + ln[1..]]`.
+fn join_logits(old: &Array2<f32>, new: &Array2<f32>) -> Array2<f32> {
+    let (rows, n_old, n_new) = (old.nrows(), old.ncols(), new.ncols());
+    let mut out = Array2::<f32>::zeros((rows, n_old + n_new - 1));
+    for ((o, n), mut dst) in old.rows().into_iter().zip(new.rows()).zip(out.rows_mut()) {
+        let (lo, ln) = (log_softmax(o), log_softmax(n));
+        for (d, l) in dst.iter_mut().zip(&lo) {
+            *d = l + ln[0];
+        }
+        for (d, l) in dst.iter_mut().skip(n_old).zip(ln.iter().skip(1)) {
+            *d = lo[0] + l;
+        }
+    }
+    out
+}
+
+fn log_softmax(row: ArrayView1<'_, f32>) -> Vec<f32> {
+    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let sum: f32 = row.iter().map(|v| (v - max).exp()).sum();
+    let log_sum = max + sum.ln();
+    row.iter().map(|v| v - log_sum).collect()
+}
+
+/// One encoder layer's weights, by the exporter's names: matrix products
+/// under `node` (`/layer.0`), biases and norms under `init` (`bert.encoder.layer.0`).
+fn load_layer(g: &Graph<'_>, node: &str, init: &str, h: usize, ff: usize) -> Result<Layer, String> {
+    let q = g.linear(
+        &format!("{node}/attention/self/query/MatMul_output_0"),
+        &format!("{init}.attention.self.query.bias"),
+        h,
+        h,
+    )?;
+    let k = g.linear(
+        &format!("{node}/attention/self/key/MatMul_output_0"),
+        &format!("{init}.attention.self.key.bias"),
+        h,
+        h,
+    )?;
+    let v = g.linear(
+        &format!("{node}/attention/self/value/MatMul_output_0"),
+        &format!("{init}.attention.self.value.bias"),
+        h,
+        h,
+    )?;
+    let join = |parts: [ArrayView1<'_, f32>; 3]| {
+        ndarray::concatenate(Axis(0), &parts).map_err(|e| e.to_string())
+    };
+    let qkv_w = ndarray::concatenate(Axis(1), &[q.w.view(), k.w.view(), v.w.view()])
+        .map_err(|e| e.to_string())?;
+    let ln = |name: String| -> Result<LayerNorm, String> {
+        Ok(LayerNorm {
+            g: g.vector(&format!("{name}.weight"), h)?,
+            b: g.vector(&format!("{name}.bias"), h)?,
+        })
+    };
+    Ok(Layer {
+        qkv: Linear {
+            w: qkv_w,
+            b: join([q.b.view(), k.b.view(), v.b.view()])?,
+            quantize_input: q.quantize_input,
+        },
+        attn_out: g.linear(
+            &format!("{node}/attention/output/dense/MatMul_output_0"),
+            &format!("{init}.attention.output.dense.bias"),
+            h,
+            h,
+        )?,
+        ln1: ln(format!("{init}.attention.output.LayerNorm"))?,
+        ffn_in: g.linear(
+            &format!("{node}/intermediate/dense/MatMul_output_0"),
+            &format!("{init}.intermediate.dense.bias"),
+            h,
+            ff,
+        )?,
+        ffn_out: g.linear(
+            &format!("{node}/output/dense/MatMul_output_0"),
+            &format!("{init}.output.dense.bias"),
+            ff,
+            h,
+        )?,
+        ln2: ln(format!("{init}.output.LayerNorm"))?,
+    })
 }
 
 /// A copy of `a` with each sequence's rows passed through
@@ -692,6 +802,36 @@ impl Backend for PureRustBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_logits_keep_old_decisions_where_the_branch_says_o() {
+        let old = ndarray::array![[0.0f32, 3.0, 1.0], [2.0, 0.5, 0.0]];
+        let new = ndarray::array![[4.0f32, 0.0, -1.0], [0.0, 3.0, 0.0]];
+        let j = join_logits(&old, &new);
+        assert_eq!(j.dim(), (2, 5));
+        // row 0: the branch is sure of O, the old argmax (1) stays, every old
+        // logit moved by the same constant
+        let argmax = |r: ndarray::ArrayView1<'_, f32>| {
+            r.iter()
+                .enumerate()
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+                )
+                .0
+        };
+        assert_eq!(argmax(j.row(0)), 1);
+        let d0 = j[[0, 0]] - old[[0, 0]];
+        assert!((j[[0, 2]] - old[[0, 2]] - d0).abs() < 1e-6);
+        // row 1: the old model says O, the branch its first extra label
+        assert_eq!(argmax(j.row(1)), 3);
+        // the joined values are log-probabilities of consistent pairs: they
+        // sum (as probabilities) to at most 1
+        for r in j.rows() {
+            let total: f32 = r.iter().map(|v| v.exp()).sum();
+            assert!(total <= 1.0 + 1e-5 && total > 0.5, "{total}");
+        }
+    }
 
     #[test]
     fn magic_rounding_is_half_to_even() {
