@@ -782,7 +782,15 @@ impl Backend for PureRustBackend {
         } else {
             "fp32 from q4"
         };
-        format!("pure-rust bert ({from}, {} threads)", self.threads)
+        let branch = match &self.branch {
+            Some(b) => format!(
+                ", side branch of {} layers from layer {}",
+                b.layers.len(),
+                b.from
+            ),
+            None => String::new(),
+        };
+        format!("pure-rust bert ({from}{branch}, {} threads)", self.threads)
     }
 
     fn run(&self, input: &BatchInput) -> Result<Array3<f32>, String> {
