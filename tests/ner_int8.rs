@@ -15,10 +15,6 @@ mod ner_backends;
 
 type Records = Vec<(Vec<i64>, Vec<Vec<f32>>)>;
 
-fn data() -> (Vec<u8>, BertConfig, Records) {
-    fixture("tiny_int8")
-}
-
 fn fixture(name: &str) -> (Vec<u8>, BertConfig, Records) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let model = std::fs::read(dir.join(format!("{name}.onnx"))).expect("fixture model");
@@ -67,7 +63,7 @@ fn worst(backend: &dyn Backend, records: &Records) -> f32 {
 
 #[test]
 fn pure_rust_backend_runs_an_int8_model_like_onnxruntime() {
-    let (model, cfg, records) = data();
+    let (model, cfg, records) = fixture("tiny_int8");
     let pure = PureRustBackend::load(&model, &cfg, 2).expect("the int8 graph loads");
     let w = worst(&pure, &records);
     eprintln!("pure-Rust vs onnxruntime reference: max |diff| = {w:.2e}");
@@ -85,18 +81,26 @@ fn pure_rust_backend_runs_an_int8_model_like_onnxruntime() {
     }
 }
 
-#[test]
-fn onnxruntime_backend_gives_the_recorded_int8_logits() {
+/// Largest |logit - reference| of the fixture `name` run by ONNX Runtime from Rust;
+/// `None` (with a message) when `scripts/fetch-onnxruntime` has not been run.
+fn onnxruntime_worst(name: &str) -> Option<f32> {
     let Some(loc) = locate(ner_backends::ort_lib().as_deref()).expect("locating ONNX Runtime")
     else {
         eprintln!("skipping: run scripts/fetch-onnxruntime to check the ONNX Runtime backend");
-        return;
+        return None;
     };
-    let (model, _, records) = data();
-    let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the int8 graph loads");
+    let (model, _, records) = fixture(name);
+    let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the fixture loads");
     let w = worst(&ort, &records);
-    eprintln!("onnxruntime (Rust) vs onnxruntime (Python): max |diff| = {w:.2e}");
-    assert!(w < 1e-4, "logits differ by {w}");
+    eprintln!("{name}: onnxruntime (Rust) vs onnxruntime (Python): max |diff| = {w:.2e}");
+    Some(w)
+}
+
+#[test]
+fn onnxruntime_backend_gives_the_recorded_int8_logits() {
+    if let Some(w) = onnxruntime_worst("tiny_int8") {
+        assert!(w < 1e-4, "logits differ by {w}");
+    }
 }
 
 /// A model with a side branch for the new labels (`train.py --branch-from`): the
@@ -118,13 +122,7 @@ fn pure_rust_backend_runs_a_branched_model_like_onnxruntime() {
 
 #[test]
 fn onnxruntime_backend_gives_the_recorded_branched_logits() {
-    let Some(loc) = locate(ner_backends::ort_lib().as_deref()).expect("locating ONNX Runtime")
-    else {
-        eprintln!("skipping: run scripts/fetch-onnxruntime to check the ONNX Runtime backend");
-        return;
-    };
-    let (model, _, records) = fixture("tiny_branch");
-    let ort = OrtBackend::load(&loc, false, &model, 1, 1).expect("the branched graph loads");
-    let w = worst(&ort, &records);
-    assert!(w < 1e-4, "logits differ by {w}");
+    if let Some(w) = onnxruntime_worst("tiny_branch") {
+        assert!(w < 1e-4, "logits differ by {w}");
+    }
 }

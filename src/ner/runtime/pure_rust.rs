@@ -191,6 +191,14 @@ impl<'a> Graph<'a> {
         Ok(Array1::from(v))
     }
 
+    /// The LayerNorm `name` (`name.weight`, `name.bias`, length `len`).
+    fn layer_norm(&self, name: &str, len: usize) -> Result<LayerNorm, String> {
+        Ok(LayerNorm {
+            g: self.vector(&format!("{name}.weight"), len)?,
+            b: self.vector(&format!("{name}.bias"), len)?,
+        })
+    }
+
     /// The linear layer whose matrix product produces `output` (a
     /// [`matmul_key`]): its weight dequantized into fp32 `[K, N]`, and the
     /// bias `bias` (length `N`).
@@ -317,12 +325,6 @@ impl PureRustBackend {
         }
         let proto = onnx_proto::decode_model(model)?;
         let g = Graph::new(&proto)?;
-        let ln = |name: &str| -> Result<LayerNorm, String> {
-            Ok(LayerNorm {
-                g: g.vector(&format!("{name}.weight"), h)?,
-                b: g.vector(&format!("{name}.bias"), h)?,
-            })
-        };
         let layers = (0..cfg.num_hidden_layers)
             .map(|i| {
                 load_layer(
@@ -335,13 +337,12 @@ impl PureRustBackend {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let labels = cfg.id2label.len();
-        let (classifier, branch) = match &cfg.anonymist_branch {
-            None => (
-                g.linear("/classifier/MatMul_output_0", "classifier.bias", h, labels)?,
-                None,
-            ),
+        // with a branch, the base head predicts the labels before the branch's extra ones
+        let mut extra = 0;
+        let branch = match &cfg.anonymist_branch {
+            None => None,
             Some(b) => {
-                let extra = b.labels.len().saturating_sub(1);
+                extra = b.labels.len().saturating_sub(1);
                 if b.labels.first().map(String::as_str) != Some("O")
                     || extra == 0
                     || extra >= labels
@@ -350,7 +351,7 @@ impl PureRustBackend {
                 {
                     return Err("the config's anonymist_branch does not fit the model".into());
                 }
-                let branch = Branch {
+                Some(Branch {
                     from: b.from_layer,
                     layers: (0..b.layers)
                         .map(|i| {
@@ -363,18 +364,15 @@ impl PureRustBackend {
                         h,
                         b.labels.len(),
                     )?,
-                };
-                (
-                    g.linear(
-                        "/classifier/MatMul_output_0",
-                        "classifier.bias",
-                        h,
-                        labels - extra,
-                    )?,
-                    Some(branch),
-                )
+                })
             }
         };
+        let classifier = g.linear(
+            "/classifier/MatMul_output_0",
+            "classifier.bias",
+            h,
+            labels - extra,
+        )?;
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -389,7 +387,7 @@ impl PureRustBackend {
                 h,
             )?,
             token_type: g.embedding("bert.embeddings.token_type_embeddings", 2, h)?,
-            emb_ln: ln("bert.embeddings.LayerNorm")?,
+            emb_ln: g.layer_norm("bert.embeddings.LayerNorm", h)?,
             layers,
             classifier,
             branch,
@@ -614,12 +612,6 @@ fn load_layer(g: &Graph<'_>, node: &str, init: &str, h: usize, ff: usize) -> Res
     };
     let qkv_w = ndarray::concatenate(Axis(1), &[q.w.view(), k.w.view(), v.w.view()])
         .map_err(|e| e.to_string())?;
-    let ln = |name: String| -> Result<LayerNorm, String> {
-        Ok(LayerNorm {
-            g: g.vector(&format!("{name}.weight"), h)?,
-            b: g.vector(&format!("{name}.bias"), h)?,
-        })
-    };
     Ok(Layer {
         qkv: Linear {
             w: qkv_w,
@@ -632,7 +624,7 @@ fn load_layer(g: &Graph<'_>, node: &str, init: &str, h: usize, ff: usize) -> Res
             h,
             h,
         )?,
-        ln1: ln(format!("{init}.attention.output.LayerNorm"))?,
+        ln1: g.layer_norm(&format!("{init}.attention.output.LayerNorm"), h)?,
         ffn_in: g.linear(
             &format!("{node}/intermediate/dense/MatMul_output_0"),
             &format!("{init}.intermediate.dense.bias"),
@@ -645,7 +637,7 @@ fn load_layer(g: &Graph<'_>, node: &str, init: &str, h: usize, ff: usize) -> Res
             ff,
             h,
         )?,
-        ln2: ln(format!("{init}.output.LayerNorm"))?,
+        ln2: g.layer_norm(&format!("{init}.output.LayerNorm"), h)?,
     })
 }
 
