@@ -451,7 +451,9 @@ fn eval_texts(limit: usize) -> Option<Vec<String>> {
 
 #[test]
 fn both_backends_give_the_same_spans_on_the_eval_set() {
-    let Some(texts) = eval_texts(300) else { return };
+    let Some(texts) = eval_texts(usize::MAX) else {
+        return;
+    };
     let Some(o) = ort() else {
         eprintln!("skipping backend comparison: run scripts/fetch-onnxruntime to enable it");
         return;
@@ -478,9 +480,20 @@ fn both_backends_give_the_same_spans_on_the_eval_set() {
         spans += x.len();
     }
     // The int8 graph's activation rounding can flip a borderline token (see
-    // logits_match_python_onnxruntime_reference): at most 1 % of the texts.
-    eprintln!("backends differ on records {differ:?}; largest score gap elsewhere {worst_score}");
-    assert!(differ.len() * 100 <= a.len(), "records {differ:?} differ");
+    // logits_match_python_onnxruntime_reference). Measured on the 1,500 synth
+    // texts: 15 differ here (21 with `anonymist analyze`'s settings, the same
+    // count as with the fp32 matrix products before the integer ones: the
+    // float noise is in LayerNorm, GELU and attention). At most 2 %.
+    eprintln!(
+        "backends differ on {} of {} records {differ:?}; largest score gap elsewhere {worst_score}",
+        differ.len(),
+        a.len()
+    );
+    assert!(differ.len() * 50 <= a.len(), "records {differ:?} differ");
     assert!(worst_score < 0.25, "scores differ by {worst_score}");
-    assert!(spans > 100, "only {spans} spans on 300 records");
+    assert!(
+        spans > a.len() / 3,
+        "only {spans} spans on {} records",
+        a.len()
+    );
 }

@@ -62,7 +62,7 @@ def main():
         # a side branch next to the shipped model (train.py --branch-from)
         info = json.load(open(os.path.splitext(args.weights)[0] + "_trainlog.json"))["info"]
         branch = {"from_layer": info["branch_from"], "layers": info["branch_layers"],
-                  "labels": NEW_CLASSES}
+                  "labels": NEW_CLASSES, "join": "base_first"}
         base = build_model(os.path.join(args.base, "config.json"), id2label=C.old_labels(base_cfg))
         model = Branched(base, branch["from_layer"], branch["layers"])
         model.load_state_dict(sd)

@@ -35,7 +35,8 @@ CONFIG = {"model_type": "bert", "vocab_size": 64, "hidden_size": 32, "num_hidden
 # the branched fixture: 3 base labels, the branch's 4 after them
 BRANCH_CONFIG = dict(CONFIG, num_hidden_layers=3,
                      id2label={str(i): l for i, l in enumerate(["O", "B-CITY", "I-CITY"] + NEW_CLASSES[1:])},
-                     anonymist_branch={"from_layer": 1, "layers": 2, "labels": NEW_CLASSES})
+                     anonymist_branch={"from_layer": 1, "layers": 2, "labels": NEW_CLASSES,
+                                       "join": "base_first"})
 
 
 def main():

@@ -59,9 +59,11 @@ pub struct BertConfig {
 
 /// Where the side branch starts and what its head predicts. The graph joins
 /// the base head's logits `old` and the branch head's `new` (labels `O` then
-/// the extra ones) in log-probability space: `[lo + ln[0], lo[0] + ln[1..]]`
-/// with `lo = log_softmax(old)`, `ln = log_softmax(new)`; `id2label` lists
-/// the base labels, then the branch's labels other than `O`.
+/// the extra ones) in log-probability space, the base model first:
+/// `[lo[0] + ln[0], lo[1..], lo[0] + ln[1..]]` with `lo = log_softmax(old)`,
+/// `ln = log_softmax(new)`. Every base label keeps the base model's
+/// probability; the extra labels share out its `O`. `id2label` lists the
+/// base labels, then the branch's labels other than `O`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct BranchConfig {
     /// The branch reads the hidden states that enter this encoder layer.
@@ -70,6 +72,18 @@ pub struct BranchConfig {
     pub layers: usize,
     /// The branch head's labels, `O` first.
     pub labels: Vec<String>,
+    /// How the two heads are joined; the only one there is, `base_first`, is
+    /// named so that a graph exported with another join is refused rather
+    /// than run with the wrong one.
+    pub join: BranchJoin,
+}
+
+/// See [`BranchConfig::join`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BranchJoin {
+    /// `[lo[0] + ln[0], lo[1..], lo[0] + ln[1..]]`.
+    BaseFirst,
 }
 
 fn default_eps() -> f64 {

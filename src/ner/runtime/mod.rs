@@ -3,6 +3,7 @@
 
 pub mod onnxruntime;
 pub mod pure_rust;
+mod qgemm;
 
 use ndarray::{Array2, Array3};
 
