@@ -193,6 +193,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_branch_must_name_its_join() {
+        let branch = |join: &str| {
+            let json = format!(
+                r#"{{"from_layer": 3, "layers": 3, "labels": ["O", "B-LOCATION", "I-LOCATION"]{join}}}"#
+            );
+            serde_json::from_str::<BranchConfig>(&json)
+        };
+        let b = branch(r#", "join": "base_first""#).expect("a base-first branch");
+        assert_eq!(b.join, BranchJoin::BaseFirst);
+        // a graph exported with the earlier product join had no "join" field
+        assert!(branch("").is_err());
+        assert!(branch(r#", "join": "product""#).is_err());
+    }
+
+    #[test]
     fn malformed_labels_are_rejected() {
         assert!(LabelScheme::from_config(&cfg(&["O", "EMAIL"])).is_err());
         assert!(LabelScheme::from_config(&cfg(&["O"])).is_err());
