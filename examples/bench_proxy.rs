@@ -3,12 +3,13 @@
 //!
 //! ```text
 //! cargo run --release --example bench_proxy -- [--patterns-only] [--n1k N] [--n10k N]
-//!     [--warmup N] [--total N] [--phase-secs S]
+//!     [--warmup N] [--total N] [--phase-secs S] [--backend auto|onnxruntime|pure-rust]
 //! ```
 //!
 //! `ANONYMIST_BENCH_PATTERNS_ONLY=1` is the same as `--patterns-only`.
 //! Without it the engine is what `anonymist serve` builds: patterns + the
-//! NER model (loaded with [`anonymist::cli::load_ner`], backend `auto`).
+//! NER model (loaded with [`anonymist::cli::load_ner`], backend `auto` unless
+//! `--backend` says otherwise).
 //!
 //! 1. A stub upstream (axum on 127.0.0.1:0) answers every chat completion
 //!    at once with a fixed small non-streaming answer; it counts the
@@ -48,6 +49,8 @@ struct Opts {
     warmup: usize,
     total: usize,
     phase: Duration,
+    /// NER backend: `auto`, `onnxruntime` or `pure-rust`.
+    backend: String,
 }
 
 fn parse_opts() -> anyhow::Result<Opts> {
@@ -60,6 +63,7 @@ fn parse_opts() -> anyhow::Result<Opts> {
         warmup: 0,
         total: 0,
         phase: Duration::from_secs(60),
+        backend: "auto".into(),
     };
     let mut args = std::env::args().skip(1);
     let num = |a: Option<String>, f: &str| -> anyhow::Result<usize> {
@@ -77,6 +81,7 @@ fn parse_opts() -> anyhow::Result<Opts> {
             "--phase-secs" => {
                 o.phase = Duration::from_secs(num(args.next(), "--phase-secs")? as u64)
             }
+            "--backend" => o.backend = args.next().context("--backend NAME")?,
             _ => bail!("unexpected argument {a}"),
         }
     }
@@ -415,7 +420,7 @@ fn main() -> anyhow::Result<()> {
             patterns_only: false,
             model_dir: std::env::var_os("ANONYMIST_MODEL_DIR").map(Into::into),
             ort_lib: None,
-            backend: "auto".into(),
+            backend: o.backend.clone(),
             ner_unfiltered: false,
             ner_uncompleted: false,
             date_profile: None,
