@@ -271,12 +271,32 @@ pub(super) fn quant_params(x: &[f32]) -> (f32, f32) {
     (scale, round_ties_even(-lo / scale).clamp(0.0, 255.0))
 }
 
-/// Quantizes `x` into `out` with [`quant_params`]' scale and zero point.
+/// Quantizes `x` into `out` with [`quant_params`]' scale and zero point,
+/// 8 lanes wide on a CPU with AVX2 (same results).
 fn quantize_into(x: &[f32], scale: f32, zp: f32, out: &mut [u8]) {
     if scale == 0.0 {
         out.fill(0);
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected at run time just above.
+        unsafe { quantize_avx2(x, scale, zp, out) };
+        return;
+    }
+    quantize_lanes(x, scale, zp, out);
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn quantize_avx2(x: &[f32], scale: f32, zp: f32, out: &mut [u8]) {
+    quantize_lanes(x, scale, zp, out);
+}
+
+#[inline(always)]
+fn quantize_lanes(x: &[f32], scale: f32, zp: f32, out: &mut [u8]) {
     for (q, &v) in out.iter_mut().zip(x) {
         *q = (round_ties_even(v / scale) + zp).clamp(0.0, 255.0) as u8;
     }
@@ -326,7 +346,7 @@ pub(super) fn quantize_sequences(
 /// as they are (they are integers already). Written this way because
 /// `f32::round_ties_even` has no SSE2 instruction and becomes a libm call per
 /// element.
-#[inline]
+#[inline(always)]
 pub(super) fn round_ties_even(y: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0;
     if y.abs() < 4_194_304.0 {
