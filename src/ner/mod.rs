@@ -375,6 +375,21 @@ impl NerDetector {
                     ),
                 });
             }
+            // A model that returns NaN or infinity (a corrupt weight that
+            // passed its checksum, a kernel bug) would decode to no entity
+            // at all: fail instead of passing the text on unmasked.
+            let finite = input.lens.iter().enumerate().all(|(b, &len)| {
+                logits
+                    .slice(ndarray::s![b, ..len, ..])
+                    .iter()
+                    .all(|v| v.is_finite())
+            });
+            if !finite {
+                return Err(DetectError::Failed {
+                    detector: "ner",
+                    reason: "model returned logits that are not finite numbers".into(),
+                });
+            }
             for (row, (t, w)) in batch.iter().enumerate() {
                 decode::absorb_window(
                     logits.index_axis(ndarray::Axis(0), row),
@@ -503,5 +518,47 @@ impl Detector for NerDetector {
         let mut spans = self.detect_many(&[text])?;
         out.append(&mut spans[0]);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns NaN for every logit, as a broken model would.
+    struct NanBackend(usize);
+
+    impl Backend for NanBackend {
+        fn describe(&self) -> String {
+            "nan".into()
+        }
+
+        fn run(&self, input: &BatchInput) -> Result<ndarray::Array3<f32>, String> {
+            Ok(ndarray::Array3::from_elem(
+                (input.batch(), input.seq_len(), self.0),
+                f32::NAN,
+            ))
+        }
+    }
+
+    #[test]
+    fn non_finite_logits_fail_closed() {
+        let opts = NerOptions {
+            model_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+            backend: BackendChoice::PureRust,
+            threads: 1,
+            ..NerOptions::default()
+        };
+        let mut d = NerDetector::load(&opts).expect("the shipped model loads");
+        let text = "Please call Maria Gonzalez in Berlin.";
+        assert!(
+            !d.detect_many(&[text]).expect("runs")[0].is_empty(),
+            "the real model finds something here"
+        );
+        d.backend = Box::new(NanBackend(d.scheme.num_labels()));
+        let e = d.detect_many(&[text]).expect_err("NaN logits must fail");
+        let msg = e.to_string();
+        assert!(msg.contains("not finite"), "{msg}");
+        assert!(!msg.contains("Maria"), "the error quotes no input: {msg}");
     }
 }

@@ -246,21 +246,29 @@ impl QuantRowsRef<'_> {
 /// ONNX `DynamicQuantizeLinear` for one block of values (here a sequence):
 /// `scale = (max(0, max) - min(0, min)) / 255`, `zero_point =
 /// round(-min / scale)` and `q = clamp(round(x / scale) + zero_point, 0, 255)`,
-/// rounding half to even. A block of zeros gets scale 0 and zero point 0.
+/// rounding half to even. A block of zeros gets scale 0 and zero point 0; a
+/// block holding NaN or infinity gets scale NaN, so that every product of
+/// its rows is NaN and the detector fails instead of reading garbage.
 pub(super) fn quant_params(x: &[f32]) -> (f32, f32) {
     const LANES: usize = 16;
     let mut lo = [0f32; LANES];
     let mut hi = [0f32; LANES];
+    let mut bad = [false; LANES];
     let mut chunks = x.chunks_exact(LANES);
     for c in &mut chunks {
         for k in 0..LANES {
             lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
             hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+            bad[k] |= !c[k].is_finite();
         }
     }
     for &v in chunks.remainder() {
         lo[0] = lo[0].min(v);
         hi[0] = hi[0].max(v);
+        bad[0] |= !v.is_finite();
+    }
+    if bad.contains(&true) {
+        return (f32::NAN, 0.0);
     }
     let lo = lo.iter().fold(0f32, |m, &v| m.min(v));
     let hi = hi.iter().fold(0f32, |m, &v| m.max(v));
@@ -451,6 +459,33 @@ mod tests {
         assert!(QMatrix::new(w.view(), vec![1.0; 2]).is_err());
         let w = Array2::from_elem((4, 2), 1);
         assert!(QMatrix::new(w.view(), vec![1.0; 3]).is_err());
+    }
+
+    #[test]
+    fn a_sequence_with_nan_or_infinity_gives_nan_products() {
+        let w = Array2::from_elem((8, 3), 5);
+        let qm = QMatrix::new(w.view(), vec![0.5; 3]).unwrap();
+        for bad in [f32::NAN, f32::INFINITY] {
+            let mut a = Array2::from_elem((4, 8), 1.0f32);
+            a[[3, 2]] = bad;
+            // two sequences: rows 0-1 are clean, rows 2-3 hold the bad value
+            let q = quantize_sequences(a.view(), &[(0, 2), (2, 2)], qm.padded_rows());
+            let mut out = Array2::<f32>::zeros((4, 3));
+            qm.product(
+                q.slice(0, 4),
+                ndarray::Array1::zeros(3).view(),
+                out.view_mut(),
+            );
+            assert!(
+                out.slice(ndarray::s![..2, ..])
+                    .iter()
+                    .all(|v| v.is_finite())
+            );
+            assert!(
+                out.slice(ndarray::s![2.., ..]).iter().all(|v| v.is_nan()),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
