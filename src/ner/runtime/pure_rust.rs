@@ -528,7 +528,7 @@ impl PureRustBackend {
                 let k = qkv.slice(s![rows.clone(), h + hd * d..h + (hd + 1) * d]);
                 let v = qkv.slice(s![rows, 2 * h + hd * d..2 * h + (hd + 1) * d]);
                 let mut scores = q.dot(&k.t());
-                if let Some(flat) = scores.as_slice_mut() {
+                if let Some(flat) = scores.as_slice_mut().filter(|_| len > 0) {
                     flat.chunks_exact_mut(len)
                         .for_each(|row| softmax(row, scale));
                 } else {
