@@ -486,7 +486,7 @@ impl PureRustBackend {
             }
             Weight::Int8(q) => {
                 debug_assert_eq!(a.ncols(), q.rows());
-                let quantized = qgemm::quantize_sequences(a, starts, q.padded_rows());
+                let quantized = qgemm::quantize_sequences(a, starts, q.padded_k());
                 let work = |(i, o): (usize, ArrayViewMut2<'_, f32>)| {
                     q.product(quantized.slice(i * chunk, o.nrows()), lin.b.view(), o);
                 };

@@ -49,6 +49,9 @@ impl QMatrix {
     /// column.
     pub(super) fn new(w: ArrayView2<'_, i32>, scale: Vec<f32>) -> Result<QMatrix, String> {
         let (k, n) = w.dim();
+        if k == 0 || n == 0 {
+            return Err(format!("an empty {k}x{n} int8 weight"));
+        }
         if scale.len() != n {
             return Err(format!("{} scales for {n} columns", scale.len()));
         }
@@ -84,8 +87,9 @@ impl QMatrix {
         self.n
     }
 
-    /// The length of a quantized activation row ([`quantize_sequences`]'s `kp`).
-    pub(super) fn padded_rows(&self) -> usize {
+    /// The length of a quantized activation row: `k` padded to a multiple
+    /// of 4 ([`quantize_sequences`]'s `kp`).
+    pub(super) fn padded_k(&self) -> usize {
         self.kp
     }
 
@@ -394,7 +398,7 @@ mod tests {
             t += len;
         }
         let qm = QMatrix::new(w.view(), scale.clone()).unwrap();
-        let qa = quantize_sequences(a.view(), &starts, qm.padded_rows());
+        let qa = quantize_sequences(a.view(), &starts, qm.padded_k());
         let mut out = Array2::<f32>::zeros((m, n));
         qm.product(qa.slice(0, m), bias.view(), out.view_mut());
         for r in 0..m {
@@ -454,11 +458,14 @@ mod tests {
     }
 
     #[test]
-    fn weights_that_do_not_fit_in_eight_bits_are_refused() {
+    fn malformed_weights_are_refused() {
+        // beyond 8 bits, a scale count that does not match, an empty matrix
         let w = Array2::from_elem((4, 2), 200);
         assert!(QMatrix::new(w.view(), vec![1.0; 2]).is_err());
         let w = Array2::from_elem((4, 2), 1);
         assert!(QMatrix::new(w.view(), vec![1.0; 3]).is_err());
+        let w = Array2::<i32>::zeros((0, 2));
+        assert!(QMatrix::new(w.view(), vec![1.0; 2]).is_err());
     }
 
     #[test]
@@ -469,7 +476,7 @@ mod tests {
             let mut a = Array2::from_elem((4, 8), 1.0f32);
             a[[3, 2]] = bad;
             // two sequences: rows 0-1 are clean, rows 2-3 hold the bad value
-            let q = quantize_sequences(a.view(), &[(0, 2), (2, 2)], qm.padded_rows());
+            let q = quantize_sequences(a.view(), &[(0, 2), (2, 2)], qm.padded_k());
             let mut out = Array2::<f32>::zeros((4, 3));
             qm.product(
                 q.slice(0, 4),
