@@ -528,15 +528,11 @@ impl PureRustBackend {
                 let k = qkv.slice(s![rows.clone(), h + hd * d..h + (hd + 1) * d]);
                 let v = qkv.slice(s![rows, 2 * h + hd * d..2 * h + (hd + 1) * d]);
                 let mut scores = q.dot(&k.t());
-                if let Some(flat) = scores.as_slice_mut().filter(|_| len > 0) {
-                    flat.chunks_exact_mut(len)
-                        .for_each(|row| softmax(row, scale));
-                } else {
-                    for mut row in scores.rows_mut() {
-                        let mut owned = row.to_vec();
-                        softmax(&mut owned, scale);
-                        row.assign(&ndarray::ArrayView1::from(&owned));
-                    }
+                for mut row in scores.rows_mut() {
+                    let row = row
+                        .as_slice_mut()
+                        .expect("a fresh product has contiguous rows");
+                    softmax(row, scale);
                 }
                 (b, hd, scores.dot(&v))
             })

@@ -253,7 +253,7 @@ impl QuantRowsRef<'_> {
 /// rounding half to even. A block of zeros gets scale 0 and zero point 0; a
 /// block holding NaN or infinity gets scale NaN, so that every product of
 /// its rows is NaN and the detector fails instead of reading garbage.
-pub(super) fn quant_params(x: &[f32]) -> (f32, f32) {
+fn quant_params(x: &[f32]) -> (f32, f32) {
     const LANES: usize = 16;
     let mut lo = [0f32; LANES];
     let mut hi = [0f32; LANES];
@@ -328,16 +328,15 @@ pub(super) fn quantize_sequences(
     let flat = a.as_slice().expect("standard layout");
     let mut scale = vec![0f32; m];
     let mut zero_point = vec![0i32; m];
-    let mut zp_f = vec![0f32; m];
     for &(start, len) in starts {
         let (s, z) = quant_params(&flat[start * k..(start + len) * k]);
         scale[start..start + len].fill(s);
-        zp_f[start..start + len].fill(z);
         zero_point[start..start + len].fill(z as i32);
     }
     let mut data = vec![0u8; m * kp];
     let work = |(r, row): (usize, &mut [u8])| {
-        quantize_into(&flat[r * k..(r + 1) * k], scale[r], zp_f[r], &mut row[..k]);
+        let zp = zero_point[r] as f32;
+        quantize_into(&flat[r * k..(r + 1) * k], scale[r], zp, &mut row[..k]);
     };
     if m * k >= 8 * 4096 {
         data.par_chunks_mut(kp).enumerate().for_each(work);
