@@ -16,6 +16,9 @@
 //!    other whole-word occurrence of a capitalised word of three letters or
 //!    more from a found name is a person too, unless the text also uses
 //!    that word in lower case (then it is an ordinary word: "Will", "Rose").
+//!    A weaker span over such a mention does not hide it: a weaker person
+//!    there takes the found name's score, so that one threshold keeps or
+//!    drops every mention of a name alike.
 //! 3. **Lists of names.** In "Morrison, Rogers and Torres" the model may find
 //!    one name of three. A capitalised word joined to a found name by a
 //!    comma or a conjunction (and, et, und, y, e, en, or, &) is a person
@@ -584,25 +587,37 @@ fn propagate_names(text: &str, spans: &mut Vec<Span>) {
             common[w] = true;
         }
     }
-    // `spans` is sorted by start: a mention is taken when a span starting
-    // before its end reaches past its start.
-    let mut reach = Vec::with_capacity(spans.len());
-    let mut max_end = 0;
-    for s in spans.iter() {
-        max_end = max_end.max(s.end);
-        reach.push(max_end);
-    }
+    // A mention is taken when a span at least as sure as the name's own
+    // covers part of it. A weaker span does not take it: a weak person
+    // there (the model's second "Jane Doe" often scores lower than its
+    // first) is raised to the name's score, so that the threshold treats
+    // every mention of one name alike; with no person there, the mention
+    // is added.
     let mut found: Vec<Span> = Vec::new();
     for (i, end, w) in mentions {
-        let j = spans.partition_point(|s| s.start < end);
-        if common[w] || j > 0 && reach[j - 1] > i {
+        if common[w] {
             continue;
         }
-        found.push(Span {
-            start: i,
-            end,
-            ..spans[source[w]].clone()
-        });
+        let score = spans[source[w]].score;
+        let j = spans.partition_point(|s| s.start < end);
+        let overlapping = || spans[..j].iter().filter(|s| s.end > i);
+        if overlapping().any(|s| s.score >= score) {
+            continue;
+        }
+        let mut raised = false;
+        for s in spans[..j].iter_mut().filter(|s| s.end > i) {
+            if s.entity == Entity::PERSON {
+                s.score = score;
+                raised = true;
+            }
+        }
+        if !raised {
+            found.push(Span {
+                start: i,
+                end,
+                ..spans[source[w]].clone()
+            });
+        }
     }
     spans.extend(found);
 }

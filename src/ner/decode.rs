@@ -15,7 +15,10 @@
 //!    otherwise (a lone city, state or ZIP code).
 //!
 //! A span's score is the mean over its tokens of `P(B-X) + P(I-X)` for the
-//! type `X` of the word the token belongs to.
+//! type `X` of the word the token belongs to, summed over the types of `X`'s
+//! pool: names, organisations and places form one pool (a word the model
+//! splits between a given name and an organisation is still surely a name
+//! or an organisation), the ID labels another (see [`score_pools`]).
 
 use super::labels::LabelScheme;
 use super::tokenize::{Encoded, Window};
@@ -243,6 +246,41 @@ fn expand_to_token(
     }
 }
 
+/// For each type, the types whose probabilities make up its score.
+///
+/// A name, an organisation and a place are one pool: the model often shares
+/// a word's probability between them ("Jane" of "Jane Doe called.": 0.53
+/// given name, 0.18 organisation, 0.27 outside), and a person it can see
+/// must not fall under the threshold because of that split. The word keeps
+/// its argmax type; its score is the probability of any of the pool's
+/// labels. The six ID labels (tax, bank account, routing number, government
+/// ID, passport, driving licence) are another pool, for the same reason
+/// (a postcode split between tax and government ID); e-mails, phones and
+/// URLs score alone. Names and IDs never pool: an order number that the
+/// model half calls a place is no more an ID for it.
+fn score_pools(families: &[Family]) -> Vec<Vec<u8>> {
+    let pool = |f: &Family| match f {
+        Family::Outside => 0,
+        Family::Person | Family::Street | Family::Place => 1,
+        Family::Direct(e) if *e == Entity::ORGANIZATION => 1,
+        Family::Direct(e) if *e == Entity::EMAIL => 2,
+        Family::Direct(e) if *e == Entity::PHONE => 3,
+        Family::Direct(e) if *e == Entity::URL => 4,
+        Family::Direct(_) => 5,
+    };
+    (0..families.len())
+        .map(|ty| {
+            if ty == 0 {
+                return vec![0];
+            }
+            (1..families.len())
+                .filter(|&t| pool(&families[t]) == pool(&families[ty]))
+                .map(|t| t as u8)
+                .collect()
+        })
+        .collect()
+}
+
 /// Turns token tags into spans (appended to `out`), dropping spans whose score
 /// is below `min_score`. `families[ty]` is [`Family::of`] each scheme type.
 pub fn decode(
@@ -255,6 +293,11 @@ pub fn decode(
     out: &mut Vec<Span>,
 ) {
     // Steps 2 and 3: words, then pieces of one type.
+    let pools = score_pools(families);
+    let prob = |i: usize, ty: u8| -> f32 {
+        let row = &tags.type_probs[i * tags.n_types..(i + 1) * tags.n_types];
+        pools[ty as usize].iter().map(|&t| row[t as usize]).sum()
+    };
     let mut pieces: Vec<Piece> = Vec::new();
     let mut word: Option<(Option<u32>, Piece)> = None;
     let n = enc.ids.len();
@@ -291,7 +334,7 @@ pub fn decode(
         {
             cur.end = cur.end.max(e);
             if cur.ty != 0 {
-                cur.sum += tags.type_probs[i * tags.n_types + cur.ty as usize];
+                cur.sum += prob(i, cur.ty);
                 cur.count += 1;
             }
             continue;
@@ -300,11 +343,7 @@ pub fn decode(
             flush_word(w, &mut pieces);
         }
         let tag = scheme.tags[tags.label[i] as usize];
-        let p = if tag.ty == 0 {
-            0.0
-        } else {
-            tags.type_probs[i * tags.n_types + tag.ty as usize]
-        };
+        let p = if tag.ty == 0 { 0.0 } else { prob(i, tag.ty) };
         word = Some((
             wid,
             Piece {
@@ -471,6 +510,12 @@ mod tests {
     /// new word after that space; any other piece begins a new word right
     /// after the previous one (like punctuation).
     fn run(pieces: &[(&str, &str, f32)]) -> (String, Vec<Span>) {
+        run_split(pieces, &[])
+    }
+
+    /// [`run`], where token `i` of `also` also gives probability `p` to
+    /// `label`'s type (taken from its `O`).
+    fn run_split(pieces: &[(&str, &str, f32)], also: &[(usize, &str, f32)]) -> (String, Vec<Span>) {
         let scheme = scheme();
         let families: Vec<Family> = scheme.types.iter().map(|t| Family::of(t)).collect();
         let mut text = String::new();
@@ -500,6 +545,11 @@ mod tests {
             let row = &mut tags.type_probs[i * tags.n_types..(i + 1) * tags.n_types];
             row[tag.ty as usize] = *p;
             row[0] += 1.0 - *p;
+            for &(_, other, q) in also.iter().filter(|a| a.0 == i) {
+                let ty = scheme.tags[LABELS.iter().position(|l| *l == other).expect("label")].ty;
+                row[ty as usize] += q;
+                row[0] -= q;
+            }
         }
         let mut out = Vec::new();
         decode(&text, &enc, &tags, &scheme, &families, 0.5, &mut out);
@@ -517,6 +567,37 @@ mod tests {
         v.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_name_whose_probability_is_split_with_a_place_keeps_it() {
+        // The model's "Jane Doe called.": most of each word's probability
+        // is a name label, the rest goes to another named type; neither
+        // alone passes 0.5, together they do.
+        let pieces = [
+            ("Jane", "B-GIVEN_NAME", 0.45),
+            (" Doe", "B-SURNAME", 0.4),
+            (" called", "O", 0.99),
+        ];
+        let (text, spans) = run_split(&pieces, &[(0, "B-CITY", 0.2), (1, "I-GIVEN_NAME", 0.15)]);
+        assert_eq!(
+            found(&text, &spans),
+            pairs(&[("PERSON", "Jane Doe")]),
+            "{spans:?}"
+        );
+        assert!((spans[0].score - 0.6).abs() < 1e-4, "{spans:?}");
+        // The same split under one name label alone scores too low.
+        let (_, spans) = run(&pieces);
+        assert!(spans.is_empty(), "{spans:?}");
+    }
+
+    #[test]
+    fn id_labels_do_not_borrow_probability_from_names_or_places() {
+        let (text, spans) = run_split(
+            &[("ref", "O", 0.99), (" 48213377", "B-PASSPORT", 0.45)],
+            &[(1, "B-ZIP_CODE", 0.3)],
+        );
+        assert_eq!(found(&text, &spans), pairs(&[]), "{spans:?}");
     }
 
     #[test]
