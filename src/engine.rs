@@ -202,22 +202,58 @@ impl EngineBuilder {
                 })
             }
         };
-        let only = match self.entities.as_ref().or(policy.entities.as_ref()) {
-            Some(names) => Some(
+        let known_list = || {
+            known
+                .iter()
+                .map(Entity::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let only = match (&self.entities, &policy.entities) {
+            (Some(names), _) => Some(
                 names
                     .iter()
                     .map(|n| check(n))
                     .collect::<Result<HashSet<_>, _>>()?,
             ),
-            None => None,
+            (None, Some(names)) => Some(
+                names
+                    .iter()
+                    .map(|n| {
+                        check(n).map_err(|_| {
+                            policy.entity_error(
+                                n.trim(),
+                                format!(
+                                    "unknown entity {:?} in `entities`; known entities: {}",
+                                    n.trim(),
+                                    known_list()
+                                ),
+                            )
+                        })
+                    })
+                    .collect::<Result<HashSet<_>, _>>()?,
+            ),
+            (None, None) => None,
         };
         let mut disabled = HashSet::new();
         let mut thresholds = HashMap::new();
         let mut operators = HashMap::new();
         for (name, s) in &policy.entity {
-            // Per-entity settings may name entities no detector has yet (a
-            // shared policy used with --patterns-only): accept them.
+            // Per-entity settings may name what the model reports even when
+            // it is off (a shared policy used with --patterns-only), but a
+            // name nothing reports is a typo.
             let e = Entity::new(name);
+            if !known.contains(&e) && !crate::ner::MODEL_ENTITY_NAMES.contains(&e.as_str()) {
+                return Err(policy
+                    .entity_error(
+                        name,
+                        format!(
+                            "unknown entity {name:?} in [entity.{name}]; known entities: {}",
+                            known_list()
+                        ),
+                    )
+                    .into());
+            }
             if s.enabled == Some(false) {
                 disabled.insert(e.clone());
             }
@@ -228,6 +264,10 @@ impl EngineBuilder {
                 operators.insert(e, op.clone());
             }
         }
+        // Operators of entities that are never reported are never applied:
+        // they neither need a key nor may refuse the run for lack of one.
+        operators
+            .retain(|e, _| !disabled.contains(e) && only.as_ref().is_none_or(|o| o.contains(e)));
         let key = match self.hash_key {
             Some(k) => k,
             None => read_hash_key(policy)?,
@@ -359,16 +399,20 @@ impl Engine {
         self.detectors.iter().map(|d| d.name()).collect()
     }
 
+    /// Whether the policy and the call report `entity`. Applied after the
+    /// spans are resolved: a piece of a card, IBAN or national ID that another
+    /// detector also saw is resolved away with it, and so never comes out as
+    /// another entity when the larger one is not asked for.
+    fn reported(&self, entity: &Entity, opts: &AnalyzeOptions) -> bool {
+        !(self.disabled.contains(entity)
+            || self.only.as_ref().is_some_and(|o| !o.contains(entity))
+            || opts.entities.as_ref().is_some_and(|o| !o.contains(entity)))
+    }
+
+    /// Whether a span is sure enough and not on an allow list. Applied before
+    /// the spans are resolved, so that a span too weak to be reported cannot
+    /// win a conflict.
     fn wanted(&self, s: &Span, text: &str, opts: &AnalyzeOptions) -> bool {
-        if self.disabled.contains(&s.entity)
-            || self.only.as_ref().is_some_and(|o| !o.contains(&s.entity))
-            || opts
-                .entities
-                .as_ref()
-                .is_some_and(|o| !o.contains(&s.entity))
-        {
-            return false;
-        }
         let threshold = self
             .thresholds
             .get(&s.entity)
@@ -396,8 +440,10 @@ impl Engine {
     }
 
     /// Finds the PII in `text`: every detector runs, spans are filtered by
-    /// entity, threshold and allow list, then resolved into a sorted list of
-    /// non-overlapping spans (byte offsets). Fails closed: if any detector
+    /// threshold and allow list, grown to whole digit-group runs (a piece
+    /// of a grouped number is never masked alone: `1 78 06 75 123 456 01`),
+    /// resolved into a sorted list of non-overlapping spans (byte offsets),
+    /// then filtered by entity. Fails closed: if any detector
     /// fails, no spans are returned.
     pub fn analyze(&self, text: &str) -> Result<Vec<Span>, EngineError> {
         self.analyze_with(text, &AnalyzeOptions::default())
@@ -421,7 +467,10 @@ impl Engine {
             d.detect(text, &mut spans)?;
         }
         spans.retain(|s| self.wanted(s, text, opts));
-        Ok(resolve_in(text, spans))
+        crate::digit_runs::grow_to_runs(text, &mut spans);
+        let mut spans = resolve_in(text, spans);
+        spans.retain(|s| self.reported(&s.entity, opts));
+        Ok(spans)
     }
 
     /// [`Engine::analyze`] for many texts: detectors that batch (the NER
@@ -448,7 +497,10 @@ impl Engine {
             .zip(texts)
             .map(|(mut spans, text)| {
                 spans.retain(|s| self.wanted(s, text, &opts));
-                resolve_in(text, spans)
+                crate::digit_runs::grow_to_runs(text, &mut spans);
+                let mut spans = resolve_in(text, spans);
+                spans.retain(|s| self.reported(&s.entity, &opts));
+                spans
             })
             .collect())
     }

@@ -18,6 +18,7 @@
 pub mod anonymize;
 pub mod cli;
 pub mod detector;
+mod digit_runs;
 pub mod engine;
 pub mod ner;
 pub mod offsets;

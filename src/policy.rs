@@ -79,6 +79,10 @@ pub struct Policy {
     pub deny_lists: Vec<DenyList>,
     #[serde(default)]
     pub allow_list: AllowList,
+    /// Where the policy came from and its text, for errors found after
+    /// parsing (an entity name no detector reports).
+    #[serde(skip)]
+    source: Option<(String, String)>,
 }
 
 /// Settings for one entity type.
@@ -188,7 +192,35 @@ impl Policy {
             message: describe_toml_error(text, &e),
         })?;
         policy.check(text, origin)?;
+        let mut policy = policy;
+        policy.source = Some((origin.to_string(), text.to_string()));
         Ok(policy)
+    }
+
+    /// An error about the entity name `name`, at the first line of the
+    /// policy that names it (`[entity.NAME]`, or `"NAME"` in a list).
+    pub(crate) fn entity_error(&self, name: &str, message: String) -> PolicyError {
+        let (path, text) = self
+            .source
+            .clone()
+            .unwrap_or_else(|| ("(policy)".to_string(), String::new()));
+        let quoted = format!("\"{name}\"");
+        let mut line = 0;
+        for (i, l) in text.lines().enumerate() {
+            let t = l.trim_start();
+            if t.starts_with(&format!("[entity.{name}]"))
+                || t.starts_with(&format!("[entity.{quoted}]"))
+                || l.contains(&quoted)
+            {
+                line = i + 1;
+                break;
+            }
+        }
+        PolicyError::Invalid {
+            path,
+            line,
+            message,
+        }
     }
 
     fn check(&self, text: &str, origin: &str) -> Result<(), PolicyError> {

@@ -18,6 +18,7 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
 fn run_ner(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = bin()
         .args(args)
+        .env_remove("ANONYMIST_HASH_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -297,4 +298,143 @@ fn a_large_single_line_runs() {
     let o = run(&["scrub"], text.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).matches("<EMAIL>").count(), n);
+}
+
+#[test]
+fn the_input_limit_names_its_flag_and_the_flag_raises_the_models_limit() {
+    // Over the model's default limit (8 MiB), but only whitespace around
+    // one name: the model has a handful of tokens to run.
+    let mut text = " ".repeat(9 << 20);
+    text.push_str("Jane Doe called.\n");
+    let o = run_ner(&["scrub"], text.as_bytes());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("--max-input-bytes"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing is output unmasked");
+    let o = run_ner(&["scrub", "--max-input-bytes", "10000000"], text.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.ends_with("<PERSON> called.\n"),
+        "{}",
+        &out[out.len() - 40..]
+    );
+    // And a lower limit applies to the model too.
+    let o = run_ner(&["scrub", "--max-input-bytes", "8"], b"Jane Doe called.");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--max-input-bytes 16"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_piece_of_a_larger_validated_value_never_comes_out_as_another_entity() {
+    // The card is validated; a phone-shaped piece of it is not reported
+    // when only e-mails and phones are asked for.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "phone_regions = [\"US\", \"GB\", \"FR\", \"DE\", \"NL\"]\n",
+    )
+    .expect("write");
+    let policy = path.to_str().expect("path");
+    for text in [
+        "Card 3782 822463 10005",
+        "Card 4111 1111 1111 1111",
+        "IBAN GB82 WEST 1234 5698 7654 32 ok",
+        "NIR 1 78 06 75 123 456 44",
+    ] {
+        for model in [false, true] {
+            let mut args = vec!["scrub", "--policy", policy, "--entities", "EMAIL,PHONE"];
+            if !model {
+                args.insert(0, "--patterns-only");
+            }
+            let o = run_ner(&args, text.as_bytes());
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert_eq!(stdout(&o), text, "model: {model}");
+        }
+    }
+}
+
+#[test]
+fn a_grouped_number_is_masked_whole_or_not_at_all() {
+    // Identifiers with a wrong check digit, written in groups: a piece
+    // matched by another recognizer or the model grows to the whole run.
+    for text in [
+        "Mon numéro: 1 78 06 75 123 456 01",
+        "IBAN GB82 WEST 1234 5698 7654 33 please",
+        "n° sécu 1 85 05 78 006 084 99",
+        "tel +33 1 23 45 67 89 12 34",
+    ] {
+        let o = run_ner(&["scrub"], text.as_bytes());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        // No digit of the run is left beside a tag.
+        let digits_left = out.chars().filter(char::is_ascii_digit).count();
+        assert!(
+            digits_left == 0 || out == text,
+            "half masked: {text:?} -> {out:?}"
+        );
+    }
+    // A card-like number that fails Luhn and that nothing reports stays.
+    let o = run_ner(&["scrub"], b"Card 4111 1111 1111 1112 expired");
+    assert_eq!(stdout(&o), "Card 4111 1111 1111 1112 expired");
+}
+
+#[test]
+fn unknown_entity_names_are_errors_naming_where_they_came_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (policy, line) in [
+        (
+            "threshold = 0.5\n\n[entity.EMAILS]\nthreshold = 0.6\n",
+            "line 3",
+        ),
+        (
+            "threshold = 0.5\nentities = [\"EMAIL\", \"EMAILS\"]\n",
+            "line 2",
+        ),
+    ] {
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, policy).expect("write");
+        let o = run(&["scrub", "--policy", path.to_str().expect("path")], b"x");
+        assert_eq!(o.status.code(), Some(2), "{policy}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("EMAILS") && err.contains(line) && err.contains("p.toml"),
+            "{err}"
+        );
+    }
+    // What the model reports may be set up even with the model off.
+    let path = dir.path().join("ok.toml");
+    std::fs::write(&path, "[entity.PERSON]\nthreshold = 0.7\n").expect("write");
+    let o = run(&["scrub", "--policy", path.to_str().expect("path")], b"x");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["scrub", "--entities", "EMAIL,EMAILS"], b"x");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("EMAILS"));
+}
+
+#[test]
+fn a_hash_operator_of_an_entity_not_reported_needs_no_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "[entity.CREDIT_CARD]\noperator = { type = \"hash\", length = 16 }\n",
+    )
+    .expect("write");
+    let policy = path.to_str().expect("path");
+    let o = run(
+        &["scrub", "--policy", policy, "--entities", "EMAIL,PHONE"],
+        b"ann@x.org",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "<EMAIL>");
+    // Reported, it still needs one.
+    let o = run(&["scrub", "--policy", policy], b"ann@x.org");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ANONYMIST_HASH_KEY"));
 }

@@ -71,6 +71,25 @@ use std::path::PathBuf;
 use tokenize::{Encoded, Window};
 use tokenizers::Tokenizer;
 
+/// Every entity name the shipped model can report (the model's own list,
+/// from its labels, is [`Detector::entities`]). A policy may set these up
+/// even when the model is off.
+pub const MODEL_ENTITY_NAMES: &[&str] = &[
+    "PERSON",
+    "STREET_ADDRESS",
+    "LOCATION",
+    "ORGANIZATION",
+    "EMAIL",
+    "PHONE",
+    "URL",
+    "TAX_ID",
+    "BANK_ACCOUNT",
+    "ROUTING_NUMBER",
+    "GOVERNMENT_ID",
+    "PASSPORT",
+    "DRIVERS_LICENSE",
+];
+
 /// Which inference backend to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BackendChoice {
