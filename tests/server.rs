@@ -397,6 +397,29 @@ async fn bad_requests_are_refused_without_echoing_content() {
         .await
         .expect("req");
     assert_eq!(r.status().as_u16(), 413);
+    // Unknown entity names and languages are errors, as in the CLI.
+    for (body, word) in [
+        (
+            json!({"text": "a@b.org", "entities": ["EMAIL_ADRESS"]}),
+            "EMAIL_ADRESS",
+        ),
+        (json!({"text": "a@b.org", "language": "xx"}), "\"xx\""),
+        (
+            json!({"text": "a@b.org", "ad_hoc_recognizers": [{"supported_entity": "X", "deny_list": ["a"], "supported_language": "zz"}]}),
+            "\"zz\"",
+        ),
+    ] {
+        let (status, v) = post(&format!("{}/analyze", s.url), body).await;
+        assert_eq!(status, 400, "{v}");
+        assert!(v["error"].as_str().expect("error").contains(word), "{v}");
+    }
+    let (status, v) = post(
+        &format!("{}/analyze", s.url),
+        json!({"text": "a@b.org", "language": "de", "entities": ["EMAIL_ADDRESS", "ZIP"],
+               "ad_hoc_recognizers": [{"supported_entity": "ZIP", "deny_list": ["b"]}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
     let (status, v) = post(
         &format!("{}/anonymize", s.url),
         json!({"text": "a@b.org", "anonymizers": {"DEFAULT": {"type": "hash"}}}),
@@ -467,6 +490,43 @@ async fn proxy_masks_prompts_and_restores_plain_and_streamed_answers() {
         "{}",
         bodies[0]
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_that_reads_as_a_placeholder_is_never_restored_as_a_value() {
+    let stub = start_stub().await;
+    let s = start_server(Some(&format!("http://{}", stub.addr)), &["--patterns-only"]);
+    let url = format!("{}/v1/chat/completions", s.url);
+    // The literal and the value that gets the same tag in one message...
+    let prompt = "Keep <EMAIL_1> as written; mine is jane.doe@example.com.";
+    let (status, v) = post(&url, chat(prompt, false)).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["choices"][0]["message"]["content"],
+        "Hello <EMAIL_1> and jane.doe@example.com."
+    );
+    // ...and in two messages, the literal first, in a mangled form.
+    let body = json!({"model": "m", "messages": [
+        {"role": "user", "content": "Refer to him as email 1 and keep it."},
+        {"role": "assistant", "content": "Understood."},
+        {"role": "user", "content": "Write to jane.doe@example.com about email 1."},
+    ]});
+    let (status, v) = post(&url, body).await;
+    assert_eq!(status, 200, "{v}");
+    let bodies = stub.bodies.lock().expect("lock").clone();
+    assert_no_pii(&bodies);
+    for b in &bodies {
+        let sent: Value = serde_json::from_str(b).expect("json");
+        // Every form of <EMAIL_1> upstream is the one the proxy issued.
+        for m in sent["messages"].as_array().expect("messages") {
+            let c = m["content"].as_str().unwrap_or("").to_ascii_lowercase();
+            assert_eq!(
+                c.matches("email 1").count() + c.matches("<email_1>").count(),
+                usize::from(c.contains("write to") || c.contains("mine is")),
+                "{b}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -17,9 +17,15 @@ pub use operators::{HashKey, Operator};
 pub use restore::{Escape, Restorer, StreamRestorer};
 pub use vault::Vault;
 
-use crate::span::{Entity, Span};
+use crate::span::{Entity, Source, Span};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+/// The entity of text that was already in an input and reads as a
+/// placeholder (`<PERSON_1>`, `person 1`): [`Anonymizer::anonymize_for_restore`]
+/// re-tags it `<PLACEHOLDER_n>` so that restoring gives it back as written.
+pub const LITERAL_PLACEHOLDER: &str = "PLACEHOLDER";
 
 /// One replacement made by the anonymizer. Offsets are byte offsets; the
 /// CLI and server convert them to code points.
@@ -133,7 +139,11 @@ impl Anonymizer {
             }
             out.push_str(&text[last..s.start]);
             let value = &text[s.start..s.end];
-            let op = self.operator_for(&s.entity);
+            let op = if s.entity.as_str() == LITERAL_PLACEHOLDER {
+                &Operator::Pseudonym
+            } else {
+                self.operator_for(&s.entity)
+            };
             let replacement = op.apply(&s.entity, value, &self.key, vault);
             let start = out.len();
             out.push_str(&replacement);
@@ -151,6 +161,42 @@ impl Anonymizer {
         }
         out.push_str(&text[last..]);
         Anonymized { text: out, items }
+    }
+
+    /// [`Anonymizer::anonymize`] for text whose placeholders will later be
+    /// restored from `vault` (the proxy's answers, `/deanonymize`). Text
+    /// that was already in the input and reads as one of the vault's
+    /// placeholders once this call's tags are issued (a user who writes
+    /// `<PERSON_1>` or `Person 1`), or as any `<PLACEHOLDER_n>`, is re-tagged
+    /// `<PLACEHOLDER_n>`: restoring then gives it back as written, and never
+    /// as the value of the tag it looks like.
+    pub fn anonymize_for_restore(
+        &self,
+        text: &str,
+        spans: &[Span],
+        vault: &mut Vault,
+    ) -> Anonymized {
+        let first = self.anonymize(text, spans, vault);
+        let literals: Vec<(usize, usize)> = Restorer::escaper(vault)
+            .placeholder_ranges(text)
+            .into_iter()
+            .filter(|&(a, b)| !spans.iter().any(|s| s.start < b && a < s.end))
+            .collect();
+        if literals.is_empty() {
+            return first;
+        }
+        let mut all = spans.to_vec();
+        all.extend(literals.into_iter().map(|(start, end)| Span {
+            start,
+            end,
+            entity: Entity::new(LITERAL_PLACEHOLDER),
+            score: 1.0,
+            source: Source::Pattern,
+            validated: true,
+            recognizer: Cow::Borrowed("placeholder"),
+        }));
+        all.sort_by_key(|s| (s.start, s.end));
+        self.anonymize(text, &all, vault)
     }
 }
 
@@ -222,6 +268,37 @@ mod tests {
         let out = anon.anonymize(text, &spans, &mut vault);
         assert_eq!(out.text, "<EMAIL_1>, <EMAIL_2>, <EMAIL_1>");
         assert_eq!(vault.restore(&out.text), text);
+    }
+
+    #[test]
+    fn text_that_reads_as_a_placeholder_is_retagged_and_restored_as_written() {
+        let anon = Anonymizer::new(Operator::Pseudonym, HashMap::new(), HashKey::Missing)
+            .expect("no hash");
+        for text in [
+            "Ask <PERSON_1> about ann@x.org",
+            "Ask person 1 about ann@x.org",
+            "Ask [Person_1] about ann@x.org and <PLACEHOLDER_1>",
+        ] {
+            let mut vault = Vault::new();
+            // The e-mail is the vault's first PERSON-free value: make the
+            // literal collide by naming the e-mail's entity PERSON.
+            let spans = vec![span(text, "ann@x.org", Entity::PERSON)];
+            let out = anon.anonymize_for_restore(text, &spans, &mut vault);
+            assert!(!out.text.contains("ann@"), "{}", out.text);
+            assert!(out.text.contains("<PERSON_1>"), "{}", out.text);
+            // What an LLM echoes comes back exactly as the user wrote it.
+            assert_eq!(Restorer::new(&vault).restore(&out.text, Escape::None), text);
+            // Without the re-tagging, the user's literal would come back as
+            // the e-mail address.
+            let mut plain = Vault::new();
+            let naive = anon.anonymize(text, &spans, &mut plain);
+            if !text.contains("PLACEHOLDER") {
+                assert_ne!(
+                    Restorer::new(&plain).restore(&naive.text, Escape::None),
+                    text
+                );
+            }
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum Escape {
 #[derive(Clone, Debug)]
 pub struct Restorer {
     originals: HashMap<String, String>,
+    /// Names whose every number counts as a placeholder (issued or not).
+    any_number: Vec<String>,
     /// Entity names the vault has tags for, longest first.
     names: Vec<String>,
     pattern: Option<Regex>,
@@ -38,7 +40,23 @@ pub struct Restorer {
 
 impl Restorer {
     pub fn new(vault: &Vault) -> Self {
+        Restorer::with_names(vault, &[])
+    }
+
+    /// A restorer that also matches every `<PLACEHOLDER_n>` form, issued or
+    /// not: for finding text in an input that must not go out as it is
+    /// (see [`super::Anonymizer::anonymize_for_restore`]).
+    pub(crate) fn escaper(vault: &Vault) -> Self {
+        Restorer::with_names(vault, &[super::LITERAL_PLACEHOLDER])
+    }
+
+    fn with_names(vault: &Vault, any_number: &[&str]) -> Self {
         let mut names: Vec<String> = vault.entity_names().map(str::to_string).collect();
+        for n in any_number {
+            if !names.iter().any(|x| x == n) {
+                names.push(n.to_string());
+            }
+        }
         names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let pattern = (!names.is_empty()).then(|| {
             let alts: Vec<String> = names
@@ -62,18 +80,18 @@ impl Restorer {
                 .tags()
                 .map(|(t, o)| (t.to_string(), o.to_string()))
                 .collect(),
+            any_number: any_number.iter().map(|n| n.to_string()).collect(),
             names,
             pattern,
         }
     }
 
-    /// `text` with every recognized placeholder replaced by its original.
-    pub fn restore(&self, text: &str, escape: Escape) -> String {
+    /// Calls `f(start, end, original)` for every recognized placeholder, in
+    /// order (byte offsets of the text to replace).
+    fn each_match<'a>(&'a self, text: &str, mut f: impl FnMut(usize, usize, &'a str)) {
         let Some(re) = &self.pattern else {
-            return text.to_string();
+            return;
         };
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
         for caps in re.captures_iter(text) {
             let m = caps.get(0).expect("group 0");
             // A bare name must start a word ("XPERSON_1" is not a tag) and the
@@ -89,15 +107,15 @@ impl Restorer {
                     .chars()
                     .next()
                     .is_none_or(|c| !c.is_alphanumeric());
+            if !(before_ok && after_ok) {
+                continue;
+            }
             let name = caps[2].to_ascii_uppercase().replace([' ', '-'], "_");
             let tag = format!("<{}_{}>", name, &caps[3]);
-            let Some(original) = self
-                .originals
-                .get(&tag)
-                .map(String::as_str)
-                .filter(|_| before_ok && after_ok)
-            else {
-                continue;
+            let original = match self.originals.get(&tag) {
+                Some(o) => o.as_str(),
+                None if self.any_number.contains(&name) => "",
+                None => continue,
             };
             // Keep an unmatched bracket: "(<PERSON_1)" -> "(Ann" is fine,
             // but a lone closing bracket without an opening one stays.
@@ -105,6 +123,22 @@ impl Restorer {
                 (None, Some(close)) if close.as_str().trim() == "]" => (m.start(), close.start()),
                 _ => (m.start(), m.end()),
             };
+            f(start, end, original);
+        }
+    }
+
+    /// Byte ranges of `text` that this restorer would replace.
+    pub fn placeholder_ranges(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        self.each_match(text, |s, e, _| out.push((s, e)));
+        out
+    }
+
+    /// `text` with every recognized placeholder replaced by its original.
+    pub fn restore(&self, text: &str, escape: Escape) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        self.each_match(text, |start, end, original| {
             out.push_str(&text[last..start]);
             match escape {
                 Escape::None => out.push_str(original),
@@ -114,7 +148,7 @@ impl Restorer {
                 }
             }
             last = end;
-        }
+        });
         out.push_str(&text[last..]);
         out
     }

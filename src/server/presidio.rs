@@ -108,7 +108,44 @@ pub struct AnalyzeResult {
     recognition_metadata: RecognitionMetadata,
 }
 
-fn analyze_options(req: &AnalyzeRequest) -> Result<AnalyzeOptions, ApiError> {
+/// The languages the engine covers: the model's (its date, context and
+/// street words are in these too). Presidio's `language` defaults to `en`.
+pub const LANGUAGES: &[&str] = &["en", "de", "fr", "es", "it", "nl", "pt"];
+
+fn check_language(lang: Option<&str>, field: &str) -> Result<(), ApiError> {
+    match lang {
+        None => Ok(()),
+        Some(l) if LANGUAGES.contains(&l) => Ok(()),
+        Some(l) => Err(ApiError::bad_request(format!(
+            "{field}: language {l:?} is not supported; supported languages: {}",
+            LANGUAGES.join(", ")
+        ))),
+    }
+}
+
+fn analyze_options(req: &AnalyzeRequest, known: &[Entity]) -> Result<AnalyzeOptions, ApiError> {
+    check_language(req.language.as_deref(), "language")?;
+    for (i, r) in req.ad_hoc_recognizers.iter().enumerate() {
+        check_language(
+            r.supported_language.as_deref(),
+            &format!("ad_hoc_recognizers[{i}].supported_language"),
+        )?;
+    }
+    if let Some(names) = &req.entities {
+        for n in names {
+            let e = from_presidio(n);
+            let ad_hoc = req
+                .ad_hoc_recognizers
+                .iter()
+                .any(|r| from_presidio(&r.supported_entity) == e);
+            if !known.contains(&e) && !ad_hoc {
+                return Err(ApiError::bad_request(format!(
+                    "entities: unknown entity {n:?}; known entities: {}",
+                    known.iter().map(to_presidio).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+    }
     let mut opts = AnalyzeOptions {
         entities: req
             .entities
@@ -170,7 +207,7 @@ pub async fn analyze(
     State(state): State<Arc<AppState>>,
     JsonBody(req): JsonBody<AnalyzeRequest>,
 ) -> Result<Json<Vec<AnalyzeResult>>, ApiError> {
-    let opts = analyze_options(&req)?;
+    let opts = analyze_options(&req, state.engine.entities())?;
     let text = req.text;
     let (spans, text) = state
         .run_blocking(move |engine| engine.analyze_with(&text, &opts).map(|s| (s, text)))
@@ -354,7 +391,9 @@ pub async fn anonymize(
     let out = match conversation_key(&headers) {
         Some(key) => state
             .conversations
-            .with_vault(&key, |v| anonymizer.anonymize(&text, &spans, v)),
+            // /deanonymize restores from this vault: re-tag text that reads
+            // as one of its placeholders.
+            .with_vault(&key, |v| anonymizer.anonymize_for_restore(&text, &spans, v)),
         None => anonymizer.anonymize(&text, &spans, &mut Vault::new()),
     };
     let out_idx = CharIndex::new(&out.text);

@@ -25,95 +25,118 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Anonymizes one string with the proxy's pseudonym anonymizer.
-fn mask(
-    engine: &Engine,
-    state_anonymizer: &crate::Anonymizer,
-    text: &str,
-    vault: &mut Vault,
-) -> Result<String, EngineError> {
-    let spans = engine.analyze(text)?;
-    Ok(state_anonymizer.anonymize(text, &spans, vault).text)
+/// Anonymizes the strings of one request with the proxy's pseudonym
+/// anonymizer. Each distinct string is analyzed once per request: the
+/// request is masked twice (see [`mask_chat_request`]) and the second pass
+/// reuses the spans.
+struct Masker<'a> {
+    engine: &'a Engine,
+    anon: &'a crate::Anonymizer,
+    found: HashMap<String, Vec<crate::Span>>,
 }
 
-/// Anonymizes a tool-call `arguments` string: as JSON (string leaves) when
-/// it parses, else as text.
-fn mask_arguments(
-    engine: &Engine,
-    anon: &crate::Anonymizer,
-    args: &str,
-    vault: &mut Vault,
-) -> Result<String, EngineError> {
-    match serde_json::from_str::<Value>(args) {
-        Ok(mut v) => {
-            mask_strings(engine, anon, &mut v, vault)?;
-            Ok(v.to_string())
+impl Masker<'_> {
+    /// Anonymizes one string.
+    fn mask(&mut self, text: &str, vault: &mut Vault) -> Result<String, EngineError> {
+        let spans = match self.found.get(text) {
+            Some(s) => s,
+            None => {
+                let s = self.engine.analyze(text)?;
+                self.found.entry(text.to_string()).or_insert(s)
+            }
+        };
+        Ok(self.anon.anonymize_for_restore(text, spans, vault).text)
+    }
+
+    /// Anonymizes a tool-call `arguments` string: as JSON (string leaves)
+    /// when it parses, else as text.
+    fn mask_arguments(&mut self, args: &str, vault: &mut Vault) -> Result<String, EngineError> {
+        match serde_json::from_str::<Value>(args) {
+            Ok(mut v) => {
+                self.mask_strings(&mut v, vault)?;
+                Ok(v.to_string())
+            }
+            Err(_) => self.mask(args, vault),
         }
-        Err(_) => mask(engine, anon, args, vault),
+    }
+
+    fn mask_strings(&mut self, v: &mut Value, vault: &mut Vault) -> Result<(), EngineError> {
+        match v {
+            Value::String(s) => *s = self.mask(s, vault)?,
+            Value::Array(a) => {
+                for x in a {
+                    self.mask_strings(x, vault)?;
+                }
+            }
+            Value::Object(o) => {
+                for x in o.values_mut() {
+                    self.mask_strings(x, vault)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Masks every message of a chat request in place. Returns the number
+    /// of strings masked.
+    fn mask_request(&mut self, body: &mut Value, vault: &mut Vault) -> Result<usize, EngineError> {
+        let mut n = 0;
+        let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) else {
+            return Ok(0);
+        };
+        for m in messages {
+            match m.get_mut("content") {
+                Some(Value::String(s)) => {
+                    *s = self.mask(s, vault)?;
+                    n += 1;
+                }
+                Some(Value::Array(parts)) => {
+                    for p in parts {
+                        if let Some(Value::String(t)) = p.get_mut("text") {
+                            *t = self.mask(t, vault)?;
+                            n += 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(calls) = m.get_mut("tool_calls").and_then(Value::as_array_mut) {
+                for c in calls {
+                    if let Some(Value::String(a)) = c.pointer_mut("/function/arguments") {
+                        *a = self.mask_arguments(a, vault)?;
+                        n += 1;
+                    }
+                }
+            }
+        }
+        Ok(n)
     }
 }
 
-fn mask_strings(
-    engine: &Engine,
-    anon: &crate::Anonymizer,
-    v: &mut Value,
-    vault: &mut Vault,
-) -> Result<(), EngineError> {
-    match v {
-        Value::String(s) => *s = mask(engine, anon, s, vault)?,
-        Value::Array(a) => {
-            for x in a {
-                mask_strings(engine, anon, x, vault)?;
-            }
-        }
-        Value::Object(o) => {
-            for x in o.values_mut() {
-                mask_strings(engine, anon, x, vault)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// Masks every message of a chat request in place. Returns the number of
-/// strings masked.
-fn mask_request(
+/// Masks a chat request in place, drawing pseudonyms from `vault`.
+///
+/// Text the user wrote that reads as a placeholder the vault issues (a
+/// literal `<PERSON_1>`, `Person 1`) must not go upstream as it is, or the
+/// answer's echo of it would be restored as somebody's value. A tag issued
+/// for the last message can collide with text in the first, so the request
+/// is masked twice: the first pass (on a copy) issues every tag, the second
+/// re-tags every such literal as `<PLACEHOLDER_n>` knowing all of them.
+/// Values get the same tags in both passes, and analysis runs once per
+/// distinct string.
+fn mask_chat_request(
     engine: &Engine,
     anon: &crate::Anonymizer,
     body: &mut Value,
     vault: &mut Vault,
 ) -> Result<usize, EngineError> {
-    let mut n = 0;
-    let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) else {
-        return Ok(0);
+    let mut masker = Masker {
+        engine,
+        anon,
+        found: HashMap::new(),
     };
-    for m in messages {
-        match m.get_mut("content") {
-            Some(Value::String(s)) => {
-                *s = mask(engine, anon, s, vault)?;
-                n += 1;
-            }
-            Some(Value::Array(parts)) => {
-                for p in parts {
-                    if let Some(Value::String(t)) = p.get_mut("text") {
-                        *t = mask(engine, anon, t, vault)?;
-                        n += 1;
-                    }
-                }
-            }
-            _ => {}
-        }
-        if let Some(calls) = m.get_mut("tool_calls").and_then(Value::as_array_mut) {
-            for c in calls {
-                if let Some(Value::String(a)) = c.pointer_mut("/function/arguments") {
-                    *a = mask_arguments(engine, anon, a, vault)?;
-                    n += 1;
-                }
-            }
-        }
-    }
-    Ok(n)
+    masker.mask_request(&mut body.clone(), vault)?;
+    masker.mask_request(body, vault)
 }
 
 /// Restores placeholders in a complete (non-streamed) answer.
@@ -186,7 +209,7 @@ pub async fn chat_completions(
     let (request, restorer) =
         tokio::task::spawn_blocking(move || -> Result<(Value, Restorer), EngineError> {
             let mut work = |vault: &mut Vault| -> Result<Restorer, EngineError> {
-                mask_request(&st.engine, &st.proxy_anonymizer, &mut request, vault)?;
+                mask_chat_request(&st.engine, &st.proxy_anonymizer, &mut request, vault)?;
                 Ok(Restorer::new(vault))
             };
             let restorer = match &conversation {
