@@ -58,7 +58,8 @@ pub struct SharedArgs {
     /// Run the pattern pass only, without the NER model (names and addresses are then NOT found).
     #[arg(long, global = true)]
     pub patterns_only: bool,
-    /// The model folder (with MANIFEST).
+    /// The model folder (with MANIFEST). Default: models/ here, next to the binary or in
+    /// ../share/anonymist/ from it, or in the user's data directory (~/.local/share/anonymist/models).
     #[arg(long, global = true, env = "ANONYMIST_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
     /// The ONNX Runtime library (else ORT_DYLIB_PATH, ./.ort/, next to the binary; else the pure-Rust backend).
@@ -85,36 +86,21 @@ pub struct SharedArgs {
     pub date_profile: Option<DateProfile>,
 }
 
-/// Where the model folder is: the flag or env, else `models` in the current
-/// directory, else `models` next to the executable (or two levels up, for
-/// `target/release/anonymist` in a checkout), else the source checkout this
-/// binary was built from.
-fn model_dir(shared: &SharedArgs) -> PathBuf {
-    if let Some(d) = &shared.model_dir {
-        return d.clone();
-    }
-    let mut candidates = vec![PathBuf::from("models")];
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(dir) = exe.parent()
-    {
-        candidates.push(dir.join("models"));
-        candidates.push(dir.join("../../models"));
-    }
-    candidates.push(PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/models"
-    )));
-    candidates
-        .into_iter()
-        .find(|c| c.join("MANIFEST").exists())
-        .unwrap_or_else(|| PathBuf::from("models"))
-}
-
 /// Loads the NER detector, or fails closed with the fix in one line.
 pub fn load_ner(shared: &SharedArgs) -> Result<crate::ner::NerDetector, CliError> {
     use crate::ner::{BackendChoice, NerDetector, NerOptions};
+    let model_dir = match &shared.model_dir {
+        Some(d) => d.clone(),
+        None => crate::ner::model_dir::find().map_err(|searched| CliError {
+            code: EXIT_DETECTION,
+            message: format!(
+                "the NER model cannot be used: {} (or run with --patterns-only, which does not find names or addresses)",
+                crate::ner::NerError::ModelNotFound { searched }
+            ),
+        })?,
+    };
     let opts = NerOptions {
-        model_dir: model_dir(shared),
+        model_dir,
         ort_lib: shared.ort_lib.clone(),
         backend: match shared.backend.as_str() {
             "onnxruntime" => BackendChoice::OnnxRuntime,

@@ -9,12 +9,22 @@ use std::path::PathBuf;
 pub enum NerError {
     /// The model folder does not exist.
     #[error(
-        "model folder {} not found: run scripts/fetch-model, or point the model directory at the folder that holds MANIFEST",
+        "model folder {} not found: point --model-dir or ANONYMIST_MODEL_DIR at the folder that holds MANIFEST (in a checkout, scripts/fetch-model restores models/)",
         .dir.display()
     )]
     ModelDirMissing {
         /// The folder that was looked for.
         dir: PathBuf,
+    },
+    /// No model folder was named and none was found where one is looked
+    /// for (see [`super::model_dir`]).
+    #[error(
+        "no model folder found (searched {}): set ANONYMIST_MODEL_DIR or --model-dir to the folder that holds MANIFEST, or install the binary with its model (scripts/install in a checkout)",
+        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    ModelNotFound {
+        /// The folders searched, in order.
+        searched: Vec<PathBuf>,
     },
     /// `MANIFEST` is missing from the model folder.
     #[error("model manifest {} is missing: run scripts/fetch-model to restore the model folder", .path.display())]

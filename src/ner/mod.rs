@@ -55,6 +55,7 @@ mod error;
 mod filter;
 pub mod labels;
 pub mod manifest;
+pub mod model_dir;
 mod onnx_proto;
 pub mod runtime;
 pub mod tokenize;

@@ -3,7 +3,8 @@
 //! The library is looked for in this order: the `ort_lib` option, the
 //! `ORT_DYLIB_PATH` environment variable, `./.ort/` (where
 //! `scripts/fetch-onnxruntime` puts it), then next to the executable (and in
-//! `.ort/` there). An explicit option or variable that names a missing file is
+//! `.ort/` and `../lib/anonymist/` from there, where `scripts/install` puts
+//! it). An explicit option or variable that names a missing file is
 //! an error, not a reason to look elsewhere. Before loading, the file's sha256
 //! must match the pinned ONNX Runtime 1.31.1 build unless unpinned runtimes are
 //! allowed.
@@ -46,6 +47,8 @@ fn default_dirs() -> Vec<PathBuf> {
     {
         dirs.push(dir.to_path_buf());
         dirs.push(dir.join(".ort"));
+        // Where scripts/install puts it: PREFIX/bin/anonymist, PREFIX/lib/anonymist/.
+        dirs.push(dir.join("../lib/anonymist"));
     }
     dirs
 }
