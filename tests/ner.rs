@@ -1,7 +1,9 @@
 //! End-to-end tests of the NER detector on the real model in `models/`.
 //!
-//! Tests that need ONNX Runtime skip (with a message) when `scripts/fetch-onnxruntime`
-//! has not been run; tests on the evaluation set skip when `../shared/eval` is absent.
+//! Most checks run on each backend: `NAME::pure_rust` and `NAME::onnxruntime`.
+//! Tests that need ONNX Runtime are ignored (with the reason) when
+//! `scripts/fetch-onnxruntime` has not been run, tests on the evaluation set
+//! when `../shared/eval` is absent (see build.rs; in CI both are required).
 
 use anonymist::ner::runtime::BatchInput;
 use anonymist::ner::{BackendChoice, NerDetector, NerError, NerOptions};
@@ -10,8 +12,9 @@ use anonymist::{Detector, Entity, Span};
 use std::path::Path;
 use std::sync::Arc;
 
+#[macro_use]
 mod ner_backends;
-use ner_backends::{argmax, backends, model_dir, opts, ort, pure};
+use ner_backends::{argmax, model_dir, opts, ort, pure};
 
 fn detect(d: &NerDetector, text: &str) -> Vec<Span> {
     let mut out = Vec::new();
@@ -27,91 +30,87 @@ fn texts_of<'a>(text: &'a str, spans: &[Span], entity: &Entity) -> Vec<&'a str> 
         .collect()
 }
 
-#[test]
-fn logits_match_python_onnxruntime_reference() {
+per_backend!(logits_match_python_onnxruntime_reference, logits_match);
+fn logits_match(d: &NerDetector) {
     let raw = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ner_reference.json"),
     )
     .expect("reference file");
     let v: serde_json::Value = serde_json::from_str(&raw).expect("reference json");
-    for d in backends() {
-        let mut worst = 0f32;
-        let (mut clear, mut clear_agree) = (0usize, 0usize);
-        for rec in v["records"].as_array().expect("records") {
-            let ids: Vec<i64> = rec["ids"]
+    let mut worst = 0f32;
+    let (mut clear, mut clear_agree) = (0usize, 0usize);
+    for rec in v["records"].as_array().expect("records") {
+        let ids: Vec<i64> = rec["ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|x| x.as_i64().unwrap_or(-1))
+            .collect();
+        let logits = d.run_batch(&BatchInput::new(&[&ids])).expect("model runs");
+        for (t, row) in rec["logits"].as_array().expect("logits").iter().enumerate() {
+            let want: Vec<f32> = row
                 .as_array()
-                .expect("ids")
+                .expect("row")
                 .iter()
-                .map(|x| x.as_i64().unwrap_or(-1))
+                .map(|x| x.as_f64().unwrap_or(f64::NAN) as f32)
                 .collect();
-            let logits = d.run_batch(&BatchInput::new(&[&ids])).expect("model runs");
-            for (t, row) in rec["logits"].as_array().expect("logits").iter().enumerate() {
-                let want: Vec<f32> = row
-                    .as_array()
-                    .expect("row")
-                    .iter()
-                    .map(|x| x.as_f64().unwrap_or(f64::NAN) as f32)
-                    .collect();
-                for (l, &x) in want.iter().enumerate() {
-                    worst = worst.max((logits[[0, t, l]] - x).abs());
-                }
-                let (top, top_x) = argmax(want.iter().copied());
-                let second = want
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| i != top)
-                    .fold(f32::MIN, |m, (_, &x)| m.max(x));
-                if top_x - second >= 1.0 {
-                    clear += 1;
-                    let got = argmax((0..want.len()).map(|l| logits[[0, t, l]])).0;
-                    clear_agree += usize::from(got == top);
-                }
+            for (l, &x) in want.iter().enumerate() {
+                worst = worst.max((logits[[0, t, l]] - x).abs());
+            }
+            let (top, top_x) = argmax(want.iter().copied());
+            let second = want
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != top)
+                .fold(f32::MIN, |m, (_, &x)| m.max(x));
+            if top_x - second >= 1.0 {
+                clear += 1;
+                let got = argmax((0..want.len()).map(|l| logits[[0, t, l]])).0;
+                clear_agree += usize::from(got == top);
             }
         }
-        eprintln!(
-            "{}: max |logit - python onnxruntime| = {worst:.2e}; argmax equal on {clear_agree} of {clear} clear tokens",
-            d.backend()
-        );
-        // ONNX Runtime from Rust runs the same kernels: equal logits. The
-        // pure-Rust backend quantizes each activation tensor as the int8 graph
-        // does, but float noise before a rounding can move a value by one
-        // quantization step, and that moves logits by up to ~0.5: its logits
-        // are close, and its label equal wherever the top two are a logit apart.
-        let limit = if d.backend().starts_with("pure-rust") {
-            1.0
-        } else {
-            5e-4
-        };
-        assert!(worst < limit, "{}: logits differ by {worst}", d.backend());
-        assert_eq!(clear_agree, clear, "{}", d.backend());
-        assert!(clear > 80, "only {clear} clear tokens");
     }
+    eprintln!(
+        "{}: max |logit - python onnxruntime| = {worst:.2e}; argmax equal on {clear_agree} of {clear} clear tokens",
+        d.backend()
+    );
+    // ONNX Runtime from Rust runs the same kernels: equal logits. The
+    // pure-Rust backend quantizes each activation tensor as the int8 graph
+    // does, but float noise before a rounding can move a value by one
+    // quantization step, and that moves logits by up to ~0.5: its logits
+    // are close, and its label equal wherever the top two are a logit apart.
+    let limit = if d.backend().starts_with("pure-rust") {
+        1.0
+    } else {
+        5e-4
+    };
+    assert!(worst < limit, "{}: logits differ by {worst}", d.backend());
+    assert_eq!(clear_agree, clear, "{}", d.backend());
+    assert!(clear > 80, "only {clear} clear tokens");
 }
 
-#[test]
-fn person_and_street_address_are_found() {
+per_backend!(person_and_street_address_are_found, person_and_address);
+fn person_and_address(d: &NerDetector) {
     let text = "John Smith lives at 42 Baker Street, London";
-    for d in backends() {
-        let spans = detect(d, text);
-        assert_eq!(
-            texts_of(text, &spans, &Entity::PERSON),
-            vec!["John Smith"],
-            "{}: {spans:?}",
-            d.backend()
-        );
-        let addr = texts_of(text, &spans, &Entity::STREET_ADDRESS);
-        assert_eq!(
-            addr,
-            vec!["42 Baker Street, London"],
-            "{}: {spans:?}",
-            d.backend()
-        );
-        assert!(
-            spans
-                .iter()
-                .all(|s| s.source == anonymist::Source::Ner && s.score > 0.5 && s.score <= 1.0)
-        );
-    }
+    let spans = detect(d, text);
+    assert_eq!(
+        texts_of(text, &spans, &Entity::PERSON),
+        vec!["John Smith"],
+        "{}: {spans:?}",
+        d.backend()
+    );
+    let addr = texts_of(text, &spans, &Entity::STREET_ADDRESS);
+    assert_eq!(
+        addr,
+        vec!["42 Baker Street, London"],
+        "{}: {spans:?}",
+        d.backend()
+    );
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.source == anonymist::Source::Ner && s.score > 0.5 && s.score <= 1.0)
+    );
 }
 
 /// Builds a text in which "John" is token number `at` (0-based, without
@@ -142,24 +141,25 @@ fn name_at_token(at: usize) -> String {
     text
 }
 
-#[test]
-fn entity_straddling_the_512_token_window_edge_is_found_whole() {
+per_backend!(
+    entity_straddling_the_512_token_window_edge_is_found_whole,
+    straddling_the_window_edge
+);
+fn straddling_the_window_edge(d: &NerDetector) {
     // Window 0 holds tokens 0..510: "john" is its last token, "smith" is the
     // first token past it.
     let text = name_at_token(509);
-    for d in backends() {
-        let spans = detect(d, &text);
-        let persons = texts_of(&text, &spans, &Entity::PERSON);
-        assert!(
-            persons.contains(&"John Smith"),
-            "{}: {persons:?}",
-            d.backend()
-        );
-        assert!(
-            !persons.iter().any(|p| *p == "John" || *p == "Smith"),
-            "{persons:?}"
-        );
-    }
+    let spans = detect(d, &text);
+    let persons = texts_of(&text, &spans, &Entity::PERSON);
+    assert!(
+        persons.contains(&"John Smith"),
+        "{}: {persons:?}",
+        d.backend()
+    );
+    assert!(
+        !persons.iter().any(|p| *p == "John" || *p == "Smith"),
+        "{persons:?}"
+    );
 }
 
 #[test]
@@ -176,56 +176,58 @@ fn entities_at_every_position_across_small_windows_are_found_whole() {
     }
 }
 
-#[test]
-fn non_ascii_offsets_map_back_exactly() {
+per_backend!(non_ascii_offsets_map_back_exactly, non_ascii_offsets);
+fn non_ascii_offsets(d: &NerDetector) {
     let text = "👋 漢字 Hello, I am Élodie Dubois and I live at rue de Rivoli 12, Paris";
-    for d in backends() {
-        let spans = detect(d, text);
-        assert_eq!(
-            texts_of(text, &spans, &Entity::PERSON),
-            vec!["Élodie Dubois"],
-            "{}: {spans:?}",
-            d.backend()
-        );
-        let idx = CharIndex::new(text);
-        for s in &spans {
-            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
-            assert_eq!(idx.to_byte(idx.to_char(s.start)), s.start);
-            assert_eq!(idx.to_byte(idx.to_char(s.end)), s.end);
-        }
-        let p = spans
-            .iter()
-            .find(|s| s.entity == Entity::PERSON)
-            .expect("person");
-        let chars: String = text
-            .chars()
-            .skip(idx.to_char(p.start))
-            .take(idx.to_char(p.end) - idx.to_char(p.start))
-            .collect();
-        assert_eq!(chars, "Élodie Dubois");
+    let spans = detect(d, text);
+    assert_eq!(
+        texts_of(text, &spans, &Entity::PERSON),
+        vec!["Élodie Dubois"],
+        "{}: {spans:?}",
+        d.backend()
+    );
+    let idx = CharIndex::new(text);
+    for s in &spans {
+        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+        assert_eq!(idx.to_byte(idx.to_char(s.start)), s.start);
+        assert_eq!(idx.to_byte(idx.to_char(s.end)), s.end);
     }
+    let p = spans
+        .iter()
+        .find(|s| s.entity == Entity::PERSON)
+        .expect("person");
+    let chars: String = text
+        .chars()
+        .skip(idx.to_char(p.start))
+        .take(idx.to_char(p.end) - idx.to_char(p.start))
+        .collect();
+    assert_eq!(chars, "Élodie Dubois");
+}
+
+/// A robustness test, not a benchmark: 100 kB on the pure-Rust backend (1 MB,
+/// about 250k tokens, would need minutes on a 2-core machine), 1 MB on ONNX
+/// Runtime.
+#[test]
+fn a_100_kb_text_runs_on_pure_rust() {
+    long_text_runs(pure(), 100_000);
 }
 
 #[test]
-fn a_one_megabyte_text_runs() {
+#[cfg_attr(
+    not(anonymist_ort),
+    ignore = "needs ONNX Runtime: run scripts/fetch-onnxruntime"
+)]
+fn a_one_megabyte_text_runs_on_onnxruntime() {
+    long_text_runs(ort(), 1_000_000);
+}
+
+fn long_text_runs(d: &NerDetector, size: usize) {
     let sentences = [
         "The meeting was moved to the afternoon because of the weather. ",
         "Please send the report to the finance team before Friday. ",
         "Yesterday Maria Garcia said hello to everyone in the office. ",
         "Our office is open from nine to five on weekdays. ",
     ];
-    // The fastest backend available: this is a robustness test, not a benchmark.
-    // Without ONNX Runtime the pure-Rust backend would need minutes for 1 MB
-    // (about 250k tokens) on a 2-core machine, so it runs 100 kB instead.
-    let (d, size) = match ort() {
-        Some(d) => (d, 1_000_000),
-        None => {
-            eprintln!(
-                "running 100 kB instead of 1 MB: run scripts/fetch-onnxruntime for the full test"
-            );
-            (pure(), 100_000)
-        }
-    };
     let mut text = String::with_capacity(size + 100);
     let mut i = 0;
     while text.len() < size {
@@ -270,25 +272,26 @@ fn input_over_the_size_limit_is_refused() {
     assert!(!err.to_string().contains("sixteen"));
 }
 
-#[test]
-fn same_input_gives_same_spans_alone_twice_and_in_a_batch() {
+per_backend!(
+    same_input_gives_same_spans_alone_twice_and_in_a_batch,
+    same_spans_alone_and_batched
+);
+fn same_spans_alone_and_batched(d: &NerDetector) {
     let texts = [
         "John Smith lives at 42 Baker Street, London",
         "Write to maria.garcia@example.org or call (415) 555-0172.",
         "Nothing to see here.",
         "",
     ];
-    for d in backends() {
-        let alone: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
-        let again: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
-        assert_eq!(alone, again, "{}", d.backend());
-        let batched = d.detect_many(&texts).expect("batch");
-        for (a, b) in alone.iter().zip(&batched) {
-            assert_eq!(a.len(), b.len(), "{}", d.backend());
-            for (x, y) in a.iter().zip(b) {
-                assert_eq!((x.start, x.end, &x.entity), (y.start, y.end, &y.entity));
-                assert!((x.score - y.score).abs() < 1e-4);
-            }
+    let alone: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
+    let again: Vec<Vec<Span>> = texts.iter().map(|t| detect(d, t)).collect();
+    assert_eq!(alone, again, "{}", d.backend());
+    let batched = d.detect_many(&texts).expect("batch");
+    for (a, b) in alone.iter().zip(&batched) {
+        assert_eq!(a.len(), b.len(), "{}", d.backend());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!((x.start, x.end, &x.entity), (y.start, y.end, &y.entity));
+            assert!((x.score - y.score).abs() < 1e-4);
         }
     }
 }
@@ -375,7 +378,7 @@ fn missing_manifest_and_missing_folder_are_refused() {
     o.model_dir = dir.path().join("nope");
     let e = load_err(&o);
     assert!(matches!(e, NerError::ModelDirMissing { .. }));
-    assert_one_line_fix(&e, "run scripts/fetch-model");
+    assert_one_line_fix(&e, "point --model-dir or ANONYMIST_MODEL_DIR at the folder");
 }
 
 #[test]
@@ -434,30 +437,28 @@ fn an_unpinned_runtime_library_is_not_loaded() {
     assert_one_line_fix(&e, "run scripts/fetch-onnxruntime");
 }
 
-fn eval_texts(limit: usize) -> Option<Vec<String>> {
+fn eval_texts() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/presidio_synth_v2.jsonl");
-    let Ok(raw) = std::fs::read_to_string(&path) else {
-        eprintln!("skipping: {} not found", path.display());
-        return None;
-    };
-    Some(
-        raw.lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|v| v["text"].as_str().map(str::to_string))
-            .take(limit)
-            .collect(),
-    )
+    let raw = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} is required here: {e}", path.display()));
+    raw.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]
+#[cfg_attr(
+    not(anonymist_ort),
+    ignore = "needs ONNX Runtime: run scripts/fetch-onnxruntime"
+)]
+#[cfg_attr(
+    all(anonymist_ort, not(anonymist_eval)),
+    ignore = "needs ../shared/eval next to the checkout"
+)]
 fn both_backends_give_the_same_spans_on_the_eval_set() {
-    let Some(texts) = eval_texts(usize::MAX) else {
-        return;
-    };
-    let Some(o) = ort() else {
-        eprintln!("skipping backend comparison: run scripts/fetch-onnxruntime to enable it");
-        return;
-    };
+    let texts = eval_texts();
+    let o = ort();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let a = pure().detect_many(&refs).expect("pure");
     let b = o.detect_many(&refs).expect("ort");

@@ -1,6 +1,6 @@
 //! The shipped model on both backends, shared by the NER test files
 //! (`tests/ner.rs`, `tests/ner_model.rs`, `tests/ner_int8.rs`). Each test binary
-//! uses part of it.
+//! uses part of it. Declare it with `#[macro_use]` to get `per_backend!`.
 #![allow(dead_code)]
 
 use anonymist::ner::{BackendChoice, NerDetector, NerOptions};
@@ -16,10 +16,6 @@ pub fn model_dir() -> PathBuf {
 pub fn ort_lib() -> Option<PathBuf> {
     let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ort/libonnxruntime.so.1.31.1");
     (std::env::var_os("ORT_DYLIB_PATH").is_none() && lib.is_file()).then_some(lib)
-}
-
-pub fn ort_available() -> bool {
-    std::env::var_os("ORT_DYLIB_PATH").is_some() || ort_lib().is_some()
 }
 
 pub fn opts(backend: BackendChoice) -> NerOptions {
@@ -42,25 +38,40 @@ pub fn pure() -> &'static NerDetector {
     })
 }
 
-pub fn ort() -> Option<&'static NerDetector> {
-    static D: OnceLock<Option<NerDetector>> = OnceLock::new();
+/// The ONNX Runtime backend. Tests that call this are ignored without
+/// ONNX Runtime (`cfg(anonymist_ort)`, see build.rs); when they run, the
+/// library must load.
+pub fn ort() -> &'static NerDetector {
+    static D: OnceLock<NerDetector> = OnceLock::new();
     D.get_or_init(|| {
-        if !ort_available() {
-            eprintln!("skipping ONNX Runtime checks: run scripts/fetch-onnxruntime to enable them");
-            return None;
-        }
-        Some(
-            NerDetector::load(&opts(BackendChoice::OnnxRuntime))
-                .expect("ONNX Runtime backend loads"),
+        NerDetector::load(&opts(BackendChoice::OnnxRuntime)).expect(
+            "ONNX Runtime is required here: run scripts/fetch-onnxruntime (or set ORT_DYLIB_PATH)",
         )
     })
-    .as_ref()
 }
 
-pub fn backends() -> Vec<&'static NerDetector> {
-    let mut v = vec![pure()];
-    v.extend(ort());
-    v
+/// `per_backend!(name, check)`: a module `name` with two tests that run
+/// `check(&NerDetector)`: `name::pure_rust`, and `name::onnxruntime`, which is
+/// ignored without ONNX Runtime.
+#[allow(unused_macros)]
+macro_rules! per_backend {
+    ($name:ident, $check:ident) => {
+        mod $name {
+            #[test]
+            fn pure_rust() {
+                super::$check(crate::ner_backends::pure());
+            }
+
+            #[test]
+            #[cfg_attr(
+                not(anonymist_ort),
+                ignore = "needs ONNX Runtime: run scripts/fetch-onnxruntime"
+            )]
+            fn onnxruntime() {
+                super::$check(crate::ner_backends::ort());
+            }
+        }
+    };
 }
 
 /// The index and value of the largest entry (the first of equals).
