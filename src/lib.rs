@@ -28,6 +28,11 @@ pub mod server;
 pub mod span;
 pub mod validate;
 
+/// The README's Rust example, run as a doctest (tests/readme.rs runs the rest).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use anonymize::{Anonymized, Anonymizer, HashKey, Item, Operator, Vault};
 pub use detector::{DetectError, Detector};
 pub use engine::{AnalyzeOptions, Engine, EngineBuilder, EngineError};

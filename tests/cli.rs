@@ -438,3 +438,68 @@ fn a_hash_operator_of_an_entity_not_reported_needs_no_key() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("ANONYMIST_HASH_KEY"));
 }
+
+#[test]
+fn an_installed_binary_finds_its_model_without_the_checkout() {
+    // A copy of the binary, away from the checkout: it must not fall back on
+    // the folder it was built in, and must say where it looked.
+    let root = tempfile::tempdir().expect("tempdir");
+    let bin_dir = root.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("mkdir");
+    let exe = bin_dir.join("anonymist");
+    std::fs::copy(env!("CARGO_BIN_EXE_anonymist"), &exe).expect("copy binary");
+    let home = root.path().join("home");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let scrub = |extra_env: &[(&str, &std::path::Path)]| {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("scrub")
+            .current_dir(root.path())
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("ANONYMIST_MODEL_DIR")
+            .env_remove("ORT_DYLIB_PATH")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        // It may exit (no model) before reading its input.
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"Jane Doe called.");
+        child.wait_with_output().expect("wait")
+    };
+    let o = scrub(&[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("ANONYMIST_MODEL_DIR") && err.contains("share/anonymist/models"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    let link = |at: &std::path::Path| {
+        std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
+        std::os::unix::fs::symlink(&models, at).expect("symlink");
+    };
+    // scripts/install's layout: PREFIX/bin/anonymist, PREFIX/share/anonymist/models.
+    let shared = root.path().join("share/anonymist/models");
+    link(&shared);
+    let o = scrub(&[]);
+    assert_eq!(stdout(&o), "<PERSON> called.", "{}", stderr(&o));
+    std::fs::remove_file(&shared).expect("unlink");
+    // The user's data directory, and the variable.
+    link(&home.join(".local/share/anonymist/models"));
+    let o = scrub(&[]);
+    assert_eq!(stdout(&o), "<PERSON> called.", "{}", stderr(&o));
+    let xdg = root.path().join("xdg");
+    link(&xdg.join("anonymist/models"));
+    let o = scrub(&[("XDG_DATA_HOME", &xdg), ("HOME", root.path())]);
+    assert_eq!(stdout(&o), "<PERSON> called.", "{}", stderr(&o));
+    let o = scrub(&[("ANONYMIST_MODEL_DIR", &models), ("HOME", root.path())]);
+    assert_eq!(stdout(&o), "<PERSON> called.", "{}", stderr(&o));
+}

@@ -545,6 +545,32 @@ impl Detector for NerDetector {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_entity_the_model_can_report_may_be_named_in_a_policy() {
+        // The detector's own list, read from the shipped config, and the
+        // static list a policy is checked against must agree.
+        for id in filter::ID_LABELS {
+            assert!(MODEL_ENTITY_NAMES.contains(id), "{id}");
+        }
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/models/config.json");
+        let cfg: BertConfig =
+            serde_json::from_str(&std::fs::read_to_string(shipped).expect("config")).expect("json");
+        for label in cfg.id2label.values() {
+            let name = label.trim_start_matches("B-").trim_start_matches("I-");
+            let entity = match Family::of(name) {
+                Family::Outside => continue,
+                Family::Person => Entity::PERSON,
+                Family::Street => Entity::STREET_ADDRESS,
+                Family::Place => Entity::LOCATION,
+                Family::Direct(e) => e,
+            };
+            assert!(
+                MODEL_ENTITY_NAMES.contains(&entity.as_str()),
+                "{label} -> {entity:?}"
+            );
+        }
+    }
+
     /// Returns NaN for every logit, as a broken model would.
     struct NanBackend(usize);
 
