@@ -26,64 +26,193 @@ pub const EXIT_DETECTION: i32 = 3;
     name = "anonymist",
     version,
     about = "Find personal data (PII) in text and anonymize it, offline.",
-    after_help = "Exit codes: 0 ok; 2 usage or input error; 3 detection could not run (nothing is output unmasked)."
+    after_help = "Each command's flags are listed by `anonymist COMMAND --help`; they may also be \
+                  written before the command (`anonymist --patterns-only scrub`).\n\n\
+                  Exit codes: 0 ok; 2 usage or input error; 3 detection could not run (nothing is output unmasked)."
 )]
 pub struct Cli {
+    /// The commands' flags written before the command (`anonymist
+    /// --patterns-only scrub`): hidden from the top-level help, merged with
+    /// the command's own by [`run`], refused for a command that does not
+    /// use them.
     #[command(flatten)]
     pub shared: SharedArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Flags every command takes.
+/// All the commands' flags, as one set: what a command runs with once the
+/// flags written before it and after it are merged ([`run`]). As clap
+/// arguments these are the ones written before the command, hidden from the
+/// help: each command's `--help` lists the flags it takes, which are the
+/// groups [`ModelArgs`], [`PolicyArgs`], [`DetectArgs`] and [`InputArgs`]
+/// (the fields are documented there).
 #[derive(Args, Debug, Clone)]
 pub struct SharedArgs {
-    /// Policy file (TOML): entities, thresholds, operators, custom recognizers, deny and allow lists.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// [`PolicyArgs::policy`].
+    #[arg(long, hide = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Report only these entities (comma-separated, e.g. EMAIL,PHONE).
-    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B")]
+    /// [`DetectArgs::entities`].
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "A,B")]
     pub entities: Option<Vec<String>>,
-    /// Minimum score for a span to be reported (0.0-1.0; default 0.5).
-    #[arg(long, global = true, value_name = "X", value_parser = parse_threshold)]
+    /// [`DetectArgs::threshold`].
+    #[arg(long, hide = true, value_name = "X", value_parser = parse_threshold)]
     pub threshold: Option<f32>,
-    /// Replace invalid UTF-8 bytes with U+FFFD instead of failing.
-    #[arg(long, global = true)]
+    /// [`InputArgs::lossy`].
+    #[arg(long, hide = true)]
     pub lossy: bool,
-    /// Largest text analyzed in one piece, in bytes; larger input is refused (exit 2), never
-    /// passed on. Default 8 MiB with the model (it analyzes about 1 MB a minute on 2 cores),
-    /// 256 MiB with --patterns-only; the flag raises or lowers both.
-    #[arg(long, global = true, value_name = "BYTES")]
+    /// [`DetectArgs::max_input_bytes`].
+    #[arg(long, hide = true, value_name = "BYTES")]
     pub max_input_bytes: Option<usize>,
+    /// [`ModelArgs::patterns_only`].
+    #[arg(long, hide = true)]
+    pub patterns_only: bool,
+    /// [`ModelArgs::model_dir`].
+    #[arg(long, hide = true, env = "ANONYMIST_MODEL_DIR", value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// [`ModelArgs::ort_lib`].
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub ort_lib: Option<PathBuf>,
+    /// [`ModelArgs::backend`] (`auto` unless given).
+    #[arg(long, hide = true, default_value = "auto", value_parser = BACKENDS)]
+    pub backend: String,
+    /// [`ModelArgs::ner_unfiltered`].
+    #[arg(long, hide = true)]
+    pub ner_unfiltered: bool,
+    /// [`ModelArgs::ner_uncompleted`].
+    #[arg(long, hide = true)]
+    pub ner_uncompleted: bool,
+    /// [`DetectArgs::date_profile`].
+    #[arg(long, hide = true, value_name = "PROFILE", value_parser = parse_date_profile)]
+    pub date_profile: Option<DateProfile>,
+}
+
+const BACKENDS: [&str; 3] = ["auto", "onnxruntime", "pure-rust"];
+
+/// The NER model and its runtime: every command takes these.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelArgs {
     /// Run the pattern pass only, without the NER model (names and addresses are then NOT found).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub patterns_only: bool,
     /// The model folder (with MANIFEST). Default: models/ here, next to the binary or in
     /// ../share/anonymist/ from it, or in the user's data directory (~/.local/share/anonymist/models).
-    #[arg(long, global = true, env = "ANONYMIST_MODEL_DIR", value_name = "DIR")]
+    #[arg(long, env = "ANONYMIST_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
     /// The ONNX Runtime library (else ORT_DYLIB_PATH, ./.ort/, next to the binary; else the pure-Rust backend).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub ort_lib: Option<PathBuf>,
-    /// NER backend: auto (ONNX Runtime if found, else pure Rust), onnxruntime, pure-rust.
-    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "onnxruntime", "pure-rust"])]
-    pub backend: String,
+    /// NER backend: auto (the default: ONNX Runtime if found, else pure Rust), onnxruntime, pure-rust.
+    #[arg(long, value_name = "NAME", value_parser = BACKENDS)]
+    pub backend: Option<String>,
     /// Keep every span of the model's ID labels and phone tag, even with no
     /// context word, inside a longer token or after an id word (off by
     /// default: they fire on order numbers, versions and amounts). For
     /// measuring what the checks cost.
-    #[arg(long, global = true, hide = true)]
+    #[arg(long, hide = true)]
     pub ner_unfiltered: bool,
     /// Report the model's names and addresses as it found them, without
     /// completing surnames, other mentions, list items and address tails.
     /// For measuring what the completion adds.
-    #[arg(long, global = true, hide = true)]
+    #[arg(long, hide = true)]
     pub ner_uncompleted: bool,
+}
+
+/// The policy file: the commands that build the engine (scrub, analyze,
+/// serve, entities) take it.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PolicyArgs {
+    /// Policy file (TOML): entities, thresholds, operators, custom recognizers, deny and allow lists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+/// What is reported, and how much text at once: the commands that detect
+/// (scrub, analyze, serve) take these.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DetectArgs {
+    /// Report only these entities (comma-separated, e.g. EMAIL,PHONE).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub entities: Option<Vec<String>>,
+    /// Minimum score for a span to be reported (0.0-1.0; default 0.5).
+    #[arg(long, value_name = "X", value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
     /// Date forms to mask: `default` (HIPAA Safe Harbor: dates, times and
     /// timestamps, not a year alone) or `strict` (also bare years and weekdays
     /// next to a context word). Overrides the policy's `date_profile`.
-    #[arg(long, global = true, value_name = "PROFILE", value_parser = parse_date_profile)]
+    #[arg(long, value_name = "PROFILE", value_parser = parse_date_profile)]
     pub date_profile: Option<DateProfile>,
+    /// Largest text analyzed in one piece, in bytes; larger input is refused (exit 2), never
+    /// passed on. Default 8 MiB with the model (it analyzes about 1 MB a minute on 2 cores),
+    /// 256 MiB with --patterns-only; the flag raises or lowers both.
+    #[arg(long, value_name = "BYTES")]
+    pub max_input_bytes: Option<usize>,
+}
+
+/// How input bytes are read: the commands that read text (scrub, analyze)
+/// take these.
+#[derive(Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// Replace invalid UTF-8 bytes with U+FFFD instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
+}
+
+impl SharedArgs {
+    /// These flags (written before the command) merged with the groups the
+    /// command takes (written after it): a value given after the command
+    /// wins, a switch given in either place is on. A flag written before a
+    /// command that does not take its group is an error naming the flag.
+    fn merged(
+        mut self,
+        command: &str,
+        model: &ModelArgs,
+        policy: Option<&PolicyArgs>,
+        detect: Option<&DetectArgs>,
+        input: Option<&InputArgs>,
+    ) -> Result<SharedArgs, CliError> {
+        let unused = [
+            (policy.is_none() && self.policy.is_some(), "--policy"),
+            (detect.is_none() && self.entities.is_some(), "--entities"),
+            (detect.is_none() && self.threshold.is_some(), "--threshold"),
+            (
+                detect.is_none() && self.date_profile.is_some(),
+                "--date-profile",
+            ),
+            (
+                detect.is_none() && self.max_input_bytes.is_some(),
+                "--max-input-bytes",
+            ),
+            (input.is_none() && self.lossy, "--lossy"),
+        ];
+        if let Some((_, flag)) = unused.iter().find(|(bad, _)| *bad) {
+            return Err(CliError::input(format!(
+                "{flag} has no effect on `anonymist {command}`: remove it \
+                 (`anonymist {command} --help` lists the flags it takes)"
+            )));
+        }
+        self.patterns_only |= model.patterns_only;
+        self.model_dir = model.model_dir.clone().or(self.model_dir);
+        self.ort_lib = model.ort_lib.clone().or(self.ort_lib);
+        if let Some(b) = &model.backend {
+            self.backend = b.clone();
+        }
+        self.ner_unfiltered |= model.ner_unfiltered;
+        self.ner_uncompleted |= model.ner_uncompleted;
+        if let Some(p) = policy {
+            self.policy = p.policy.clone().or(self.policy);
+        }
+        if let Some(d) = detect {
+            self.entities = d.entities.clone().or(self.entities);
+            self.threshold = d.threshold.or(self.threshold);
+            self.date_profile = d.date_profile.or(self.date_profile);
+            self.max_input_bytes = d.max_input_bytes.or(self.max_input_bytes);
+        }
+        if let Some(i) = input {
+            self.lossy |= i.lossy;
+        }
+        Ok(self)
+    }
 }
 
 /// Loads the NER detector, or fails closed with the fix in one line.
@@ -140,9 +269,9 @@ pub enum Command {
     /// Print the PII spans found, as JSON (offsets in Unicode code points).
     Analyze(AnalyzeArgs),
     /// List the entity types the engine reports.
-    Entities,
+    Entities(EntitiesArgs),
     /// Show the detectors, the NER backend and the model in use.
-    Info,
+    Info(InfoArgs),
     /// Run the HTTP service: Presidio-compatible /analyze, /anonymize,
     /// /deanonymize, and a Mistral chat-completions proxy.
     Serve(ServeArgs),
@@ -181,6 +310,26 @@ pub struct ServeArgs {
     /// Allow the hash operator without ANONYMIST_HASH_KEY (plain SHA-256, reversible by dictionary).
     #[arg(long)]
     pub insecure_unkeyed_hash: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EntitiesArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Args, Debug)]
@@ -199,6 +348,14 @@ pub struct ScrubArgs {
     /// Allow the hash operator without a key (plain SHA-256, reversible by dictionary).
     #[arg(long)]
     pub insecure_unkeyed_hash: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub reading: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 fn parse_operator(s: &str) -> Result<Operator, String> {
@@ -211,8 +368,11 @@ fn parse_operator(s: &str) -> Result<Operator, String> {
 pub struct AnalyzeArgs {
     /// Input file; `-` or nothing reads standard input.
     pub input: Option<PathBuf>,
-    /// Read JSON Lines: one object per line with "text" (and optional "id");
-    /// write one line per record: {"id", "spans": [{"start", "end", "entity", "score"}]}.
+    /// Read JSON Lines: one object per line with "text" (and optional "id").
+    /// Writes exactly one line per input line, in order, so output line N
+    /// answers input line N: {"id", "spans": [{"start", "end", "entity",
+    /// "score"}]}, "id" only when the record has one; a blank input line
+    /// gives {"spans": []}.
     #[arg(long)]
     pub jsonl: bool,
     /// Include each span's text in the output (off by default: the output would hold the PII).
@@ -221,6 +381,14 @@ pub struct AnalyzeArgs {
     /// With --jsonl, the longest accepted line in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     pub max_line_bytes: usize,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub reading: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// An error with its exit code. Messages never contain input text.
@@ -260,13 +428,39 @@ fn io_err(what: &str, e: std::io::Error) -> CliError {
 }
 
 /// Runs the CLI; returns the process exit code.
+/// The flags written before the command and after it are merged
+/// ([`SharedArgs`]).
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let pre = cli.shared;
     match &cli.command {
-        Command::Scrub(a) => scrub(&cli.shared, a),
-        Command::Analyze(a) => analyze(&cli.shared, a),
-        Command::Entities => entities(&cli.shared),
-        Command::Info => info(&cli.shared),
-        Command::Serve(a) => serve(&cli.shared, a),
+        Command::Scrub(a) => {
+            let shared = pre.merged(
+                "scrub",
+                &a.model,
+                Some(&a.policy),
+                Some(&a.detect),
+                Some(&a.reading),
+            )?;
+            scrub(&shared, a)
+        }
+        Command::Analyze(a) => {
+            let shared = pre.merged(
+                "analyze",
+                &a.model,
+                Some(&a.policy),
+                Some(&a.detect),
+                Some(&a.reading),
+            )?;
+            analyze(&shared, a)
+        }
+        Command::Entities(a) => {
+            entities(&pre.merged("entities", &a.model, Some(&a.policy), None, None)?)
+        }
+        Command::Info(a) => info(&pre.merged("info", &a.model, None, None, None)?),
+        Command::Serve(a) => {
+            let shared = pre.merged("serve", &a.model, Some(&a.policy), Some(&a.detect), None)?;
+            serve(&shared, a)
+        }
     }
 }
 
@@ -342,7 +536,9 @@ struct SpanOut<'a> {
     start: usize,
     end: usize,
     entity: &'a str,
-    score: f32,
+    /// Rounded to 3 decimals. An f64: an f32 widened on its way into JSON
+    /// prints as 0.8500000238418579.
+    score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     recognizer: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -362,7 +558,7 @@ fn spans_out<'a>(
             start: idx.to_char(s.start),
             end: idx.to_char(s.end),
             entity: s.entity.as_str(),
-            score: (s.score * 1000.0).round() / 1000.0,
+            score: (f64::from(s.score) * 1000.0).round() / 1000.0,
             recognizer: verbose.then_some(&*s.recognizer),
             text: with_text.then(|| &text[s.start..s.end]),
         })
@@ -449,7 +645,9 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
     let mut w = stdout_writer();
     let mut line = Vec::new();
     let mut n = 0usize;
-    let mut batch: Vec<(usize, Record)> = Vec::with_capacity(JSONL_BATCH);
+    // A blank line is `None`: it gets an empty record, so that output line
+    // N answers input line N.
+    let mut batch: Vec<(usize, Option<Record>)> = Vec::with_capacity(JSONL_BATCH);
     loop {
         line.clear();
         n += 1;
@@ -470,12 +668,11 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
         let raw = std::mem::take(&mut line);
         let s = decode(raw, shared.lossy, &format!("line {n}"))?;
         let trimmed = s.trim();
-        if trimmed.is_empty() {
-            line = s.into_bytes();
-            continue;
-        }
-        let record =
-            parse_record(trimmed).map_err(|m| CliError::input(format!("line {n}: {m}")))?;
+        let record = if trimmed.is_empty() {
+            None
+        } else {
+            Some(parse_record(trimmed).map_err(|m| CliError::input(format!("line {n}: {m}")))?)
+        };
         batch.push((n, record));
         line = s.into_bytes();
         if batch.len() >= JSONL_BATCH {
@@ -489,35 +686,66 @@ fn analyze_jsonl(engine: &Engine, shared: &SharedArgs, a: &AnalyzeArgs) -> Resul
 /// Records analyzed together (the NER model batches their windows).
 const JSONL_BATCH: usize = 32;
 
-/// Analyzes and writes a batch of JSONL records, in input order.
+/// One output line of `analyze --jsonl`.
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
+    spans: Vec<SpanOut<'a>>,
+}
+
+/// Analyzes and writes a batch of JSONL lines, in input order: one output
+/// line per entry, `{"spans": []}` for a blank line (`None`).
 fn write_batch(
     engine: &Engine,
-    batch: &mut Vec<(usize, Record)>,
+    batch: &mut Vec<(usize, Option<Record>)>,
     w: &mut impl Write,
     with_text: bool,
 ) -> Result<(), CliError> {
     if batch.is_empty() {
         return Ok(());
     }
-    let texts: Vec<&str> = batch.iter().map(|(_, r)| r.text.as_str()).collect();
+    let texts: Vec<&str> = batch
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().map(|r| r.text.as_str()))
+        .collect();
     let (first, last) = (batch[0].0, batch[batch.len() - 1].0);
-    let all = engine.analyze_many(&texts).map_err(|e| {
-        let mut err = CliError::from(e);
-        err.message = format!("lines {first}..={last}: {}", err.message);
-        err
-    })?;
-    for ((_, record), spans) in batch.drain(..).zip(all) {
-        let idx = CharIndex::new(&record.text);
-        let out = spans_out(&record.text, &spans, &idx, false, with_text);
-        let mut obj = serde_json::Map::new();
-        if let Some(id) = record.id {
-            obj.insert("id".into(), id);
-        }
-        obj.insert(
-            "spans".into(),
-            serde_json::to_value(&out).map_err(|e| CliError::input(e.to_string()))?,
-        );
-        serde_json::to_writer(&mut *w, &obj)
+    let mut all = engine
+        .analyze_many(&texts)
+        .map_err(|e| {
+            let mut err = CliError::from(e);
+            err.message = format!("lines {first}..={last}: {}", err.message);
+            err
+        })?
+        .into_iter();
+    for (n, record) in batch.drain(..) {
+        let spans = match record {
+            None => Vec::new(),
+            Some(_) => all.next().ok_or_else(|| CliError {
+                code: EXIT_DETECTION,
+                message: format!(
+                    "line {n}: the engine returned fewer results than records; nothing more \
+                     was output (this is a bug: please report it)"
+                ),
+            })?,
+        };
+        let line = match &record {
+            None => RecordOut {
+                id: None,
+                spans: Vec::new(),
+            },
+            Some(record) => RecordOut {
+                id: record.id.as_ref(),
+                spans: spans_out(
+                    &record.text,
+                    &spans,
+                    &CharIndex::new(&record.text),
+                    false,
+                    with_text,
+                ),
+            },
+        };
+        serde_json::to_writer(&mut *w, &line)
             .map_err(|e| CliError::input(format!("cannot write output: {e}")))?;
         w.write_all(b"\n").map_err(write_err)?;
     }

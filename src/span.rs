@@ -29,6 +29,8 @@ impl Entity {
     pub const ES_NIE: Entity = Entity::from_static("ES_NIE");
     pub const IT_FISCAL_CODE: Entity = Entity::from_static("IT_FISCAL_CODE");
     pub const NL_BSN: Entity = Entity::from_static("NL_BSN");
+    pub const UK_NHS: Entity = Entity::from_static("UK_NHS");
+    pub const MRN: Entity = Entity::from_static("MRN");
     pub const SECRET: Entity = Entity::from_static("SECRET");
     pub const PERSON: Entity = Entity::from_static("PERSON");
     pub const STREET_ADDRESS: Entity = Entity::from_static("STREET_ADDRESS");

@@ -469,6 +469,41 @@ pub fn nl_bsn_valid(s: &str) -> bool {
     sum % 11 == 0
 }
 
+/// UK NHS number (England, Wales, Isle of Man): 10 digits whose last is a
+/// mod-11 check digit: 11 − (10·d1 + 9·d2 + … + 2·d9) mod 11, where 11 means
+/// 0 and 10 means the number is never issued. One digit repeated ten times
+/// (`000 000 0000`, `999 999 9999`) passes the check but is a placeholder,
+/// not a number: rejected. Spaces and dashes are ignored.
+///
+/// ```
+/// assert!(anonymist::validate::uk_nhs_valid("943 476 5919"));
+/// assert!(!anonymist::validate::uk_nhs_valid("943 476 5918"));
+/// ```
+pub fn uk_nhs_valid(s: &str) -> bool {
+    if s.bytes()
+        .any(|b| !b.is_ascii_digit() && b != b' ' && b != b'-')
+    {
+        return false;
+    }
+    let Some(d) = DigitBuf::of(s).filter(|d| d.len() == 10) else {
+        return false;
+    };
+    let ds: [u32; 10] = std::array::from_fn(|i| u32::from(d.buf[i] - b'0'));
+    if ds.iter().all(|&x| x == ds[0]) {
+        return false;
+    }
+    let sum: u32 = ds[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(&x, w)| x * w)
+        .sum();
+    match 11 - sum % 11 {
+        10 => false,
+        11 => ds[9] == 0,
+        check => ds[9] == check,
+    }
+}
+
 /// A MAC address: six groups of two hex digits with one consistent separator
 /// (`:` or `-`), or three dot-separated groups of four (Cisco). Rejects
 /// all-zero and broadcast-only patterns? No: those are still MAC addresses,
@@ -610,6 +645,34 @@ mod tests {
         assert!(nl_bsn_valid("123456782"));
         assert!(!nl_bsn_valid("123456789"));
         assert!(!nl_bsn_valid("000000000"));
+    }
+
+    #[test]
+    fn uk_nhs_check_digit() {
+        // The NHS's own example, and numbers whose check digit was computed
+        // by hand (10·d1 + … + 2·d9, 11 − sum mod 11).
+        for ok in [
+            "943 476 5919",
+            "9434765919",
+            "943-476-5919",
+            "401 023 2137",
+            "450 557 7104",
+            "640 157 3821",
+        ] {
+            assert!(uk_nhs_valid(ok), "{ok}");
+        }
+        for bad in [
+            "943 476 5918",  // wrong check digit
+            "1234567890",    // check value 10: never issued
+            "1234567891",    // check value 10, whatever the last digit
+            "000 000 0000",  // passes mod 11, a placeholder
+            "999 999 9999",  // passes mod 11, a placeholder
+            "943 476 591",   // nine digits
+            "943 476 59190", // eleven
+            "943.476.5919",  // not a separator of NHS numbers
+        ] {
+            assert!(!uk_nhs_valid(bad), "{bad}");
+        }
     }
 
     #[test]

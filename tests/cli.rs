@@ -170,7 +170,8 @@ fn analyze_jsonl_uses_code_points_and_keeps_ids() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
-    assert_eq!(lines.len(), 3);
+    // One output line per input line, the blank one included.
+    assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["id"], 7);
     let span = &lines[0]["spans"][0];
     let text: Vec<char> = "é 漢字 👋 ann@x.org".chars().collect();
@@ -182,7 +183,9 @@ fn analyze_jsonl_uses_code_points_and_keeps_ids() {
     assert_eq!(span["entity"], "EMAIL");
     assert_eq!(lines[1]["id"], "b");
     assert_eq!(lines[1]["spans"].as_array().expect("spans").len(), 0);
-    assert!(lines[2].get("id").is_none());
+    assert_eq!(lines[2], serde_json::json!({"spans": []}));
+    assert!(lines[3].get("id").is_none());
+    assert_eq!(lines[3]["spans"][0]["entity"], "EMAIL");
 }
 
 #[test]

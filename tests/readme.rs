@@ -125,6 +125,7 @@ fn start_stub() -> (String, Arc<Mutex<Vec<String>>>) {
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let seen = bodies.clone();
+    let tag = regex::Regex::new(r"<[A-Z_]+_[0-9]+>").expect("re");
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
@@ -156,11 +157,7 @@ fn start_stub() -> (String, Arc<Mutex<Vec<String>>>) {
                 .and_then(|m| m["content"].as_str())
                 .unwrap_or("")
                 .to_string();
-            let tags: Vec<&str> = regex::Regex::new(r"<[A-Z_]+_[0-9]+>")
-                .expect("re")
-                .find_iter(&last)
-                .map(|m| m.as_str())
-                .collect();
+            let tags: Vec<&str> = tag.find_iter(&last).map(|m| m.as_str()).collect();
             let answer = serde_json::json!({
                 "id": "c1", "object": "chat.completion", "created": 1, "model": "m",
                 "choices": [{"index": 0, "finish_reason": "stop",

@@ -27,6 +27,7 @@ mod gate;
 mod iban;
 mod ids;
 mod ip;
+mod medical;
 mod phone;
 mod secrets;
 mod url;
@@ -632,6 +633,7 @@ pub fn builtin_recognizers_with(
     v.extend(ip::recognizers());
     v.extend(phone::recognizers(regions));
     v.extend(ids::recognizers());
+    v.extend(medical::recognizers());
     v.extend(dates::recognizers(profile));
     v.extend(age::recognizers());
     v.extend(address::recognizers());

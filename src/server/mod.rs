@@ -27,8 +27,8 @@ use conversations::{ConversationStore, StoreConfig};
 use metrics::Metrics;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The header that names a conversation whose pseudonym mapping is kept
 /// across requests.
@@ -60,6 +60,8 @@ pub struct AppState {
     /// The proxy's anonymizer: pseudonyms for every entity, so that the
     /// answer can be restored.
     pub proxy_anonymizer: Anonymizer,
+    /// The last probe of the upstream, for `/health`.
+    pub upstream_health: UpstreamHealth,
 }
 
 impl AppState {
@@ -187,11 +189,186 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// How long `/health` reuses a probe of the upstream.
+pub const PROBE_TTL: Duration = Duration::from_secs(5);
+/// A probe's time limit (connect, TLS and the answer's head).
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `/health` waits for a fresh probe before it answers with the
+/// last one (well under the 1 s a Kubernetes probe allows by default).
+pub const PROBE_WAIT: Duration = Duration::from_millis(500);
+
+/// One probe of the upstream: a `GET` of its base URL, with no credentials.
+/// Any HTTP answer (404 and 401 included) means reachable.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub reachable: bool,
+    /// When the probe started (wall clock, for the report).
+    pub checked_at: SystemTime,
+    /// When the probe started (monotonic, for the cache).
+    started: Instant,
+    /// `HTTP 404 in 35 ms`, or why it failed with the fix. Never holds text
+    /// from requests.
+    pub detail: String,
+}
+
+/// The upstream's last probe, shared by concurrent `/health` calls: at most
+/// one probe runs at a time, and its result is reused for [`PROBE_TTL`].
+#[derive(Default)]
+pub struct UpstreamHealth {
+    state: Mutex<ProbeState>,
+    done: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct ProbeState {
+    last: Option<Probe>,
+    probing: bool,
+}
+
+impl UpstreamHealth {
+    fn last(&self) -> Option<Probe> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last
+            .clone()
+    }
+}
+
+/// The upstream's state for `/health`: the cached probe when fresh; else a
+/// new probe (one at a time) awaited for at most [`PROBE_WAIT`], falling
+/// back on the previous result (`None` before the first one ends).
+async fn upstream_probe(state: &Arc<AppState>, url: &str) -> Option<Probe> {
+    let h = &state.upstream_health;
+    let finished = h.done.notified();
+    tokio::pin!(finished);
+    {
+        let mut s = h.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = &s.last
+            && p.started.elapsed() < PROBE_TTL
+        {
+            return Some(p.clone());
+        }
+        // Registered before the probe can end, so its end is not missed.
+        finished.as_mut().enable();
+        if !s.probing {
+            s.probing = true;
+            let st = state.clone();
+            let url = url.to_string();
+            tokio::spawn(async move {
+                let p = probe(&st.client, &url).await;
+                let h = &st.upstream_health;
+                {
+                    let mut s = h.state.lock().unwrap_or_else(PoisonError::into_inner);
+                    s.last = Some(p);
+                    s.probing = false;
+                }
+                h.done.notify_waiters();
+            });
+        }
+    }
+    let _ = tokio::time::timeout(PROBE_WAIT, finished).await;
+    h.last()
+}
+
+/// Probes the upstream once, within [`PROBE_TIMEOUT`]. No API key is sent.
+async fn probe(client: &reqwest::Client, url: &str) -> Probe {
+    let checked_at = SystemTime::now();
+    let started = Instant::now();
+    let r = client.get(url).timeout(PROBE_TIMEOUT).send().await;
+    let ms = started.elapsed().as_millis();
+    let (reachable, detail) = match r {
+        Ok(resp) => (true, format!("HTTP {} in {ms} ms", resp.status().as_u16())),
+        Err(e) if e.is_builder() => (
+            false,
+            "the --upstream URL is not a valid http(s) URL: fix --upstream".to_string(),
+        ),
+        Err(e) if e.is_timeout() => (
+            false,
+            format!(
+                "no answer within {} s: check that --upstream is reachable from this host",
+                PROBE_TIMEOUT.as_secs()
+            ),
+        ),
+        Err(e) if e.is_connect() => (
+            false,
+            "cannot connect: check --upstream (scheme, host, port) and the network".to_string(),
+        ),
+        Err(_) => (
+            false,
+            "the request failed: check --upstream and the network".to_string(),
+        ),
+    };
+    Probe {
+        reachable,
+        checked_at,
+        started,
+        detail,
+    }
+}
+
+/// `2024-02-29T12:00:00Z` (UTC, whole seconds).
+fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Days to a civil date (H. Hinnant's algorithm, proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `status` is the service's own (it answers); the `upstream` fields report
+/// the last probe of the upstream, at most [`PROBE_TTL`] old when the
+/// upstream answers fast: `upstream` is true when it answered, false when it
+/// did not or none is configured, null while the first probe runs.
 async fn health(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let (reachable, checked_at, age, detail) = match state.config.upstream.clone() {
+        None => (
+            Some(false),
+            None,
+            None,
+            "no upstream configured (--upstream URL)".to_string(),
+        ),
+        Some(url) => match upstream_probe(&state, &url).await {
+            Some(p) => (
+                Some(p.reachable),
+                Some(rfc3339(p.checked_at)),
+                Some((p.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0),
+                p.detail,
+            ),
+            None => (
+                None,
+                None,
+                None,
+                format!(
+                    "first check still running (it gives up after {} s): ask again",
+                    PROBE_TIMEOUT.as_secs()
+                ),
+            ),
+        },
+    };
     Json(serde_json::json!({
         "status": "ok",
         "detectors": state.engine.detector_names(),
-        "upstream": state.config.upstream.is_some(),
+        "upstream": reachable,
+        "upstream_configured": state.config.upstream.is_some(),
+        "upstream_checked_at": checked_at,
+        "upstream_check_age_seconds": age,
+        "upstream_detail": detail,
     }))
 }
 
@@ -272,6 +449,7 @@ pub fn build_state(engine: Arc<Engine>, config: ServeConfig) -> Result<Arc<AppSt
         conversations,
         hash_key,
         proxy_anonymizer,
+        upstream_health: UpstreamHealth::default(),
     }))
 }
 
@@ -323,5 +501,38 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        let at = |s: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_825_600), "2000-02-29T12:00:00Z");
+        assert_eq!(at(1_709_208_000), "2024-02-29T12:00:00Z");
+        assert_eq!(at(1_767_225_599), "2025-12-31T23:59:59Z");
+        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
+    }
+
+    #[tokio::test]
+    async fn a_probe_of_a_closed_port_says_so_with_the_fix() {
+        // A port just freed: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let p = probe(&reqwest::Client::new(), &format!("http://127.0.0.1:{port}")).await;
+        assert!(!p.reachable);
+        assert!(p.detail.contains("--upstream"), "{}", p.detail);
+        let p = probe(&reqwest::Client::new(), "not a url").await;
+        assert!(
+            !p.reachable && p.detail.contains("fix --upstream"),
+            "{}",
+            p.detail
+        );
     }
 }
