@@ -1,7 +1,12 @@
 //! The look-alike suite: the whole default engine over strings that resemble
-//! PII and are not. At most 2% of them may be touched by any span; the rate
-//! per class is printed (`cargo test --release --test lookalikes -- --nocapture`)
-//! and recorded in BENCHMARKS.md.
+//! PII and are not. At most 2% of them may be touched by any span, and at
+//! most 5% of any class of logs and mail (log levels, acronyms, service
+//! names, salutations, `key=` prefixes, numbers after `no.`, sentence full
+//! stops); the rate per class is printed (`cargo test --release --test
+//! lookalikes -- --nocapture`) and recorded in BENCHMARKS.md. Where a
+//! look-alike stands next to PII (the name after `Frau`, the address after
+//! `user=`, the date before a full stop), that PII must stay masked: at most
+//! 2% of them may leak.
 //!
 //! The engine is `Engine::builder().build()`, so whatever the default engine
 //! holds (patterns today, the NER model once it is in the default) is tested.
@@ -16,10 +21,26 @@ const SEED: u64 = 0x5eed_da7e;
 const PER_CLASS: usize = 120;
 /// The largest share of look-alikes any span may touch.
 const MAX_TOUCHED: f64 = 0.02;
+/// The largest share of one class of logs and mail any span may touch.
+const MAX_TOUCHED_MAIL_AND_LOG: f64 = 0.05;
+/// The largest share of the PII next to look-alikes that may be left
+/// unmasked.
+const MAX_LEAKED: f64 = 0.02;
+
+/// The classes of logs and mail (issue 10), held to [`MAX_TOUCHED_MAIL_AND_LOG`] each.
+const MAIL_AND_LOG: &[&str] = &[
+    "log_level",
+    "acronym",
+    "service_name",
+    "salutation",
+    "key_prefix",
+    "id_after_number_word",
+    "sentence_stop",
+];
 
 #[test]
 fn default_engine_leaves_lookalikes_alone() {
-    check_lookalikes(Engine::builder().build().expect("default engine"));
+    check_lookalikes(Engine::builder().build().expect("default engine"), false);
 }
 
 /// The same suite with the shipped NER model added, as the CLI runs it.
@@ -38,16 +59,38 @@ fn engine_with_the_model_leaves_lookalikes_alone() {
             .detector(Box::new(ner))
             .build()
             .expect("engine"),
+        true,
     );
 }
 
-fn check_lookalikes(engine: Engine) {
+fn check_lookalikes(engine: Engine, with_model: bool) {
     let items = lookalikes::generate(SEED, PER_CLASS);
     let mut per_class: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    // Per class: PII next to a look-alike left unmasked, and checked.
+    let mut leaks: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut examples: Vec<String> = Vec::new();
+    let mut leak_examples: Vec<String> = Vec::new();
     let mut by_entity: BTreeMap<String, usize> = BTreeMap::new();
     for item in &items {
         let spans = engine.analyze(&item.text).expect("analysis runs");
+        if let Some(pii) = item.must_mask.clone()
+            && (with_model || !item.needs_model)
+        {
+            let masked = pii.clone().all(|i| {
+                !item.text.is_char_boundary(i) || spans.iter().any(|s| s.start <= i && i < s.end)
+            });
+            let l = leaks.entry(item.class).or_default();
+            l.1 += 1;
+            if !masked {
+                l.0 += 1;
+                if leak_examples.len() < 8 {
+                    leak_examples.push(format!(
+                        "  {}: {:?} leaks {:?}",
+                        item.class, item.text, &item.text[pii]
+                    ));
+                }
+            }
+        }
         let hit = spans
             .iter()
             .find(|s| s.start < item.value.end && item.value.start < s.end);
@@ -77,24 +120,39 @@ fn check_lookalikes(engine: Engine) {
         "\nLook-alikes touched by the default engine ({:?}):",
         engine.detector_names()
     );
-    println!("| class | touched | total | rate |");
-    println!("|---|---:|---:|---:|");
+    println!("| class | touched | total | rate | PII next to it left unmasked |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut over = Vec::new();
     for class in lookalikes::CLASSES {
         let (t, n) = per_class.get(class).copied().unwrap_or_default();
-        println!(
-            "| {class} | {t} | {n} | {:.3} |",
-            t as f64 / n.max(1) as f64
-        );
+        let class_rate = t as f64 / n.max(1) as f64;
+        let leaked = leaks
+            .get(class)
+            .map_or("".to_string(), |(l, m)| format!("{l} of {m}"));
+        println!("| {class} | {t} | {n} | {class_rate:.3} | {leaked} |");
+        if MAIL_AND_LOG.contains(class) && class_rate > MAX_TOUCHED_MAIL_AND_LOG {
+            over.push(format!("{class} {class_rate:.3}"));
+        }
     }
     let rate = touched as f64 / total as f64;
-    println!("| **all** | {touched} | {total} | {rate:.3} |");
+    let (leaked, checked) = leaks.values().fold((0, 0), |(a, b), (l, m)| (a + l, b + m));
+    let leak_rate = leaked as f64 / checked.max(1) as f64;
+    println!("| **all** | {touched} | {total} | {rate:.3} | {leaked} of {checked} |");
     println!("touched by entity: {by_entity:?}");
-    for e in &examples {
+    for e in examples.iter().chain(&leak_examples) {
         println!("{e}");
     }
     assert!(
         rate <= MAX_TOUCHED,
         "{touched} of {total} look-alikes touched ({rate:.3} > {MAX_TOUCHED})"
+    );
+    assert!(
+        over.is_empty(),
+        "classes of logs and mail touched over {MAX_TOUCHED_MAIL_AND_LOG}: {over:?}"
+    );
+    assert!(
+        leak_rate <= MAX_LEAKED,
+        "{leaked} of {checked} PII values next to look-alikes left unmasked ({leak_rate:.3} > {MAX_LEAKED})"
     );
 }
 

@@ -58,6 +58,19 @@
 //!    country code ("(0)96 471 07 95" of "+41 (0)96 471 07 95"): a phone
 //!    grows over a `+` code of one to three digits right before it.
 //!
+//! 7. **Names after honorifics.** A capitalised word after an honorific
+//!    (`M.`, `Mme`, `Herr`, `Frau`, `Mr`, `Dr.`, `Sra.`, `Sig.`, `Dhr.`...,
+//!    see `filter.rs` rule 9) is a person's name, with a second capitalised
+//!    word and the particles before it (`M. Dupont`, `Dhr. de Vries`, `Mr
+//!    John Smith`), when nothing covers it: the model misses some ("M.
+//!    Dupont a appelé" at the start of a text). The honorific is
+//!    capitalised or follows a salutation (`Geachte mevr. Visser`), and it
+//!    must open the name: not after a capitalised word or a number (`Ocean Dr.
+//!    Miami` is a street), nor after an article (`die Frau`); titles after
+//!    it are skipped (`Herr Doktor Weber`) and a title alone is no name
+//!    (`Mr. President`). The honorific stays outside the name, and never
+//!    joins a name by rule 1 (`Frau` of `Frau Müller`).
+//!
 //! `NerOptions::completion = false` (hidden CLI flag `--ner-uncompleted`)
 //! turns all of this off, for measuring it.
 
@@ -234,6 +247,67 @@ fn name_word(w: &str) -> bool {
     capitalised(w) && !NOT_NAME_WORDS.contains(&w) && !ORG_WORDS.contains(&w)
 }
 
+/// A salutation or an honorific ("Liebe", "Frau", "Mme", "Dr"): it opens
+/// a name and is no part of it (`filter.rs` rule 9).
+fn address_word(w: &str) -> bool {
+    super::filter::is_honorific(w) || super::filter::is_salutation(w)
+}
+
+/// Rule 7: titles that follow an honorific and are no name ("Mr.
+/// President", "Herr Doktor Weber", "Monsieur le Maire").
+const TITLES: &[&str] = &[
+    "President",
+    "Chairman",
+    "Chair",
+    "Speaker",
+    "Mayor",
+    "Minister",
+    "Secretary",
+    "Director",
+    "Ambassador",
+    "Judge",
+    "Justice",
+    "Governor",
+    "Senator",
+    "Commissioner",
+    "Officer",
+    "Doktor",
+    "Professor",
+    "Präsident",
+    "Präsidentin",
+    "Direktor",
+    "Direktorin",
+    "Bürgermeister",
+    "Bürgermeisterin",
+    "Président",
+    "Présidente",
+    "Directeur",
+    "Directrice",
+    "Maire",
+    "Ministre",
+    "Presidente",
+    "Directora",
+    "Ministro",
+    "Sindaco",
+    "Direttore",
+    "Direttrice",
+    "Burgemeester",
+];
+
+/// Rule 7: lower-case particles of surnames ("de Vries", "van Dijk").
+const PARTICLES: &[&str] = &[
+    "de", "van", "von", "der", "den", "ten", "ter", "di", "da", "del", "della", "dos", "das", "du",
+    "des", "zu",
+];
+
+/// Rule 7: articles and determiners before a noun: "die Frau", "une dame".
+const ARTICLES: &[&str] = &[
+    "der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "einem", "einen", "jede",
+    "jeder", "diese", "dieser", "keine", "meine", "seine", "ihre", "unsere", "the", "a", "an",
+    "this", "that", "le", "la", "les", "un", "une", "el", "los", "las", "una", "il", "lo", "het",
+    "een",
+];
+
 /// Labels that start the next field of a contact block.
 const LABEL_WORDS: &[&str] = &[
     "tel",
@@ -328,8 +402,134 @@ pub(crate) fn complete(text: &str, spans: &mut Vec<Span>) {
     find_street_lines(text, spans);
     extend_address_tails(text, spans);
     complete_phone_prefixes(text, spans);
+    names_after_honorifics(text, spans);
     spans.sort_by_key(|s| (s.start, s.end));
 }
+
+/// The whitespace-separated tokens of `text`, with their offsets.
+fn tokens(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out
+}
+
+/// Rule 7: the name after an honorific, when no span covers it.
+fn names_after_honorifics(text: &str, spans: &mut Vec<Span>) {
+    use super::filter::is_honorific;
+    let toks = tokens(text);
+    // Whether tokens `a` and `a + 1` are on one line.
+    let same_line = |a: usize| !text[toks[a].0 + toks[a].1.len()..toks[a + 1].0].contains('\n');
+    let mut found: Vec<Span> = Vec::new();
+    for k in 0..toks.len() {
+        let (_, tok) = toks[k];
+        // "Madame, Monsieur," opens a letter to no one in particular. A
+        // lower-case honorific counts after a salutation ("Geachte mevr.").
+        let after_salutation = k > 0 && super::filter::is_salutation(toks[k - 1].1);
+        if !is_honorific(tok)
+            || !(tok.starts_with(char::is_uppercase) || after_salutation)
+            || tok.ends_with(',')
+        {
+            continue;
+        }
+        if k > 0 && same_line(k - 1) {
+            let prev = toks[k - 1].1;
+            if prev.ends_with(char::is_alphanumeric) {
+                let w = &prev[prev.rfind(|c: char| !c.is_alphanumeric()).map_or(0, |i| {
+                    i + prev[i..].chars().next().map_or(1, char::len_utf8)
+                })..];
+                let article = ARTICLES.contains(&w.to_lowercase().as_str());
+                let number = w.chars().all(|c| c.is_ascii_digit());
+                if article || number || capitalised(w) && !address_word(w) {
+                    continue;
+                }
+            }
+        }
+        // Further honorifics and titles ("Herr Dr. Schmidt", "Herr Doktor
+        // Weber"), then particles ("Dhr. de Vries").
+        let mut j = k + 1;
+        while j < toks.len()
+            && same_line(j - 1)
+            && (is_honorific(toks[j].1) && toks[j].1.starts_with(char::is_uppercase)
+                || TITLES.contains(&toks[j].1))
+        {
+            j += 1;
+        }
+        let start_tok = j;
+        // A name opens with a particle of its own, not an article: "Herr der
+        // Ringe" is a title.
+        while j < toks.len()
+            && j - start_tok < 2
+            && same_line(j - 1)
+            && PARTICLES.contains(&toks[j].1)
+            && !(j == start_tok && matches!(toks[j].1, "der" | "den" | "des"))
+        {
+            j += 1;
+        }
+        if j >= toks.len() || !same_line(j - 1) {
+            continue;
+        }
+        let ws = toks[j].0;
+        let mut end = word_end(text, ws);
+        let word = &text[ws..end];
+        let short = word.chars().count() < if tok.eq_ignore_ascii_case("m.") { 3 } else { 2 };
+        if short || !name_word(word) || address_word(word) || TITLES.contains(&word) {
+            continue;
+        }
+        // A given name and a surname ("Mr John Smith").
+        if let Some(next) = text[end..].strip_prefix(' ') {
+            let e2 = word_end(next, 0);
+            let w2 = &next[..e2];
+            if name_word(w2) && !address_word(w2) && !TITLES.contains(&w2) {
+                end += 1 + e2;
+            }
+        }
+        let start = toks[start_tok].0;
+        // The model found the surname but not its particles ("Vries" of
+        // "mevr. de Vries"): the name grows over them.
+        if start < ws
+            && let Some(p) = spans
+                .iter_mut()
+                .find(|p| p.entity == Entity::PERSON && p.start == ws)
+        {
+            p.start = start;
+            continue;
+        }
+        if taken(spans, usize::MAX, start, end)
+            || taken(&found, usize::MAX, start, end)
+            || followed_by_org_word(text, end)
+        {
+            continue;
+        }
+        found.push(Span {
+            start,
+            end,
+            entity: Entity::PERSON,
+            score: HONORIFIC_NAME_SCORE,
+            source: crate::span::Source::Ner,
+            validated: false,
+            recognizer: "ner".into(),
+        });
+    }
+    spans.extend(found);
+}
+
+/// Rule 7: the score of a name found after an honorific (above the
+/// default threshold, 0.5: an honorific before a capitalised word is as
+/// sure a sign of a name as the model's own mid-range scores).
+const HONORIFIC_NAME_SCORE: f32 = 0.8;
 
 /// The end of the word of letters (and inner hyphens or apostrophes)
 /// starting at `i`, or `i` when none starts there.
@@ -437,7 +637,12 @@ fn complete_surnames(text: &str, spans: &mut [Span]) {
                 i + before[i..].chars().next().map_or(1, char::len_utf8)
             });
         let word = &before[start..];
-        if name_word(word) && !taken(spans, k, start, s.start) && !followed_by_org_word(text, s.end)
+        // A salutation or honorific before a name is no given name ("Liebe
+        // Anna", "Frau Müller").
+        if name_word(word)
+            && !address_word(word)
+            && !taken(spans, k, start, s.start)
+            && !followed_by_org_word(text, s.end)
         {
             spans[k].start = start;
         }
@@ -553,6 +758,7 @@ fn propagate_names(text: &str, spans: &mut Vec<Span>) {
             if w.chars().count() >= 3
                 && capitalised(w)
                 && !NOT_NAME_WORDS.contains(&w)
+                && !address_word(w)
                 && seen.insert(w)
             {
                 words.push(w);
@@ -1125,6 +1331,55 @@ mod tests {
             .iter()
             .map(|s| text[s.start..s.end].to_string())
             .collect()
+    }
+
+    #[test]
+    fn the_name_after_an_honorific_is_a_person() {
+        let p = Entity::PERSON;
+        for (text, want) in [
+            ("M. Dupont a appelé ce matin.", "Dupont"),
+            ("Bonjour Mme Lefèvre, merci.", "Lefèvre"),
+            ("Herr Dr. Schmidt kommt morgen.", "Schmidt"),
+            ("Herr Doktor Weber kommt.", "Weber"),
+            ("Geachte Dhr. de Vries, bedankt.", "de Vries"),
+            ("Geachte mevr. Visser,\nhierbij de factuur.", "Visser"),
+            ("We saw Mr John Smith there.", "John Smith"),
+            ("Estimada Sra. López: le confirmamos.", "López"),
+        ] {
+            assert_eq!(completed(text, &[]), [want], "{text}");
+        }
+        // The model's surname grows over its particles.
+        assert_eq!(
+            completed("Geachte mevr. de Vries,\nhierbij", &[("Vries", p.clone())]),
+            ["de Vries"]
+        );
+        // No name: a street, an article, a title, a letter to no one, an
+        // initial's short word, a found name.
+        for text in [
+            "123 Ocean Dr. Miami, FL",
+            "Die Frau Mitte vierzig kam.",
+            "Thank you, Mr. President.",
+            "Madame, Monsieur, veuillez trouver",
+            "Dear Sir or Madam,",
+            "a M. Sc. degree",
+            "geachte mevr. nobody",
+            "Open it in MS Word first.",
+            "Herr der Ringe ist ein Buch.",
+        ] {
+            let mut spans = Vec::new();
+            complete(text, &mut spans);
+            let persons: Vec<&str> = spans
+                .iter()
+                .filter(|s| s.entity == Entity::PERSON)
+                .map(|s| &text[s.start..s.end])
+                .collect();
+            assert!(persons.is_empty(), "{text}: {persons:?}");
+        }
+        // The honorific never joins a found name.
+        assert_eq!(
+            completed("Sehr geehrte Frau Müller, danke", &[("Müller", p.clone())]),
+            ["Müller"]
+        );
     }
 
     #[test]

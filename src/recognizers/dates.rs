@@ -658,10 +658,43 @@ fn verdict(ok: bool) -> Check {
 fn captures_validator(pattern: &str, judge: fn(&Captures) -> bool) -> Validator {
     let anchored = Regex::new(&format!("^(?:{pattern})$"))
         .unwrap_or_else(|e| panic!("built-in date pattern: {e}"));
-    Box::new(move |value: &str| match anchored.captures(value) {
-        Some(c) => verdict(judge(&c)),
-        None => Check::Reject,
+    Box::new(move |value: &str| {
+        if ends_with_full_stop(value) {
+            return Check::Reject;
+        }
+        match anchored.captures(value) {
+            Some(c) => verdict(judge(&c)),
+            None => Check::Reject,
+        }
     })
+}
+
+/// Whether `value` ends with a full stop that closes the sentence, not the
+/// date. The patterns take an optional dot after a month name, a day or
+/// `am`/`pm` (`5 Dec.`, German `5.`, `2 p.m.`), so at a sentence end they
+/// also take the sentence's full stop (`on 12 March.`, `on March 12.`,
+/// `at 2 pm.`). A dot is a part of the value only when it closes an
+/// abbreviation: a month or weekday abbreviation (`Dec.`, `Tue.`; one dot
+/// then serves both, as typography has it) or a dotted one (`p.m.`). After
+/// a digit, a full name or anything else it is the sentence's: the match
+/// is rejected, and the scan tries it without the dot (`.` is a shrink
+/// byte of [`date_recognizer`]).
+fn ends_with_full_stop(value: &str) -> bool {
+    let Some(head) = value.strip_suffix('.') else {
+        return false;
+    };
+    let word_start = head.rfind(|c: char| !c.is_alphanumeric()).map_or(0, |i| {
+        i + head[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let word = &head[word_start..];
+    // `p.m.`, `a.m.`: a letter or two after another dot.
+    let dotted = head[..word_start].ends_with('.')
+        && (1..=2).contains(&word.chars().count())
+        && word.chars().all(char::is_alphabetic);
+    let lower = word.to_lowercase();
+    let abbreviation = MONTHS.iter().any(|&(m, _, abbr)| abbr && m == lower)
+        || WEEKDAYS.iter().any(|&(w, abbr)| abbr && w == lower);
+    !dotted && !abbreviation
 }
 
 /// Y-M-D: one separator kind, a real date, a plausible year.
@@ -965,8 +998,9 @@ fn date_recognizer(
     .veto(VERSION_VETO)
     .around(around)
     // A date followed by an impossible time ("05/03/2024 25:00") is still
-    // the date.
-    .shrink(b" ,T")
+    // the date; one followed by a sentence's full stop ("12 March.") is the
+    // date without it (see [`ends_with_full_stop`]).
+    .shrink(b" ,T.")
 }
 
 pub(super) fn recognizers(profile: DateProfile) -> Vec<PatternRecognizer> {
@@ -1317,6 +1351,30 @@ mod tests {
         ]);
         // A lower-case, undotted abbreviation without a year is a word.
         assert_no_dates(&["a 5 set match", "lost 3 mar", "5 sets", "Marchand 2024"]);
+    }
+
+    #[test]
+    fn a_sentence_full_stop_is_not_part_of_a_date() {
+        assert_dates(&[
+            ("We met on 12 March. Then", &["12 March"]),
+            ("See you on March 12. Then", &["March 12"]),
+            ("It was Jan. 5. Then", &["Jan. 5"]),
+            ("am 5. Mai. Danach", &["5. Mai"]),
+            ("le 3 mars. Ensuite", &["3 mars"]),
+            ("el 3 de marzo. Luego", &["3 de marzo"]),
+            ("op 3 maart. Daarna", &["3 maart"]),
+            ("Call at 2 pm. Then", &["2 pm"]),
+            ("um 14 Uhr. Danach", &["14 Uhr"]),
+            ("due 2024.03.05. Then", &["2024.03.05"]),
+        ]);
+        // The dot of an abbreviation, or inside the value, stays.
+        assert_dates(&[
+            ("Her birthday is 12 Dec. She", &["12 Dec."]),
+            ("born on 3 Sept. The", &["3 Sept."]),
+            ("Call at 2 p.m. Then", &["2 p.m."]),
+            ("am 31.12.2025 um", &["31.12.2025"]),
+            ("am 3. März", &["3. März"]),
+        ]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ fn email_check(value: &str) -> Check {
         || local.starts_with('.')
         || local.ends_with('.')
         || local.contains("..")
+        || assigned(local)
     {
         return Check::Reject;
     }
@@ -41,6 +42,28 @@ fn email_check(value: &str) -> Check {
         return Check::Reject;
     }
     Check::Valid
+}
+
+/// Whether a local part holds a `key=` assignment before the address
+/// (`user=jdoe`, `email=a.b`, `=jdoe`, `/reset?user=jdoe`): `=` is a legal
+/// local-part character (RFC 5322 atext), and so are `/`, `?` and `&`, but
+/// in logs, query strings and config lines `key=value` assigns the address
+/// to a key, and the address is the value. The key is an identifier
+/// (letters, digits, `_`, `-`, `.`, possibly empty) that opens the
+/// candidate or follows a query or path delimiter (`?`, `&`, `;`, `/`). The
+/// scan, after rejecting `user=jdoe@x.org`, tries `ser=jdoe@...`, ...,
+/// `=jdoe@...` and then finds `jdoe@x.org`. A `=` after other characters
+/// stays inside the address (VERP `list-bounces+jdoe=example.com@lists.example.org`).
+/// The model's e-mail spans get the same rule in `src/ner/filter.rs`.
+fn assigned(local: &str) -> bool {
+    local.match_indices('=').any(|(eq, _)| {
+        let key_start = local[..eq]
+            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map_or(0, |i| {
+                i + local[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        key_start == 0 || matches!(local.as_bytes()[key_start - 1], b'?' | b'&' | b';' | b'/')
+    })
 }
 
 pub(super) fn recognizers() -> Vec<PatternRecognizer> {
@@ -100,6 +123,35 @@ mod tests {
             find(&Entity::EMAIL, "user@xn--80ak6aa92e.com"),
             vec!["user@xn--80ak6aa92e.com"]
         );
+    }
+
+    #[test]
+    fn a_key_before_the_address_is_not_part_of_it() {
+        for (text, want) in [
+            (
+                "INFO auth.service: user=jdoe@example.com logged in",
+                "jdoe@example.com",
+            ),
+            (
+                "GET /reset?email=ann.lee@mail.example.org",
+                "ann.lee@mail.example.org",
+            ),
+            (
+                "login_id=k-9.smith@corp.example.de ok",
+                "k-9.smith@corp.example.de",
+            ),
+            ("owner = =x@example.com", "x@example.com"),
+            (
+                "GET /api/v1/reset?lang=en&user=z.nic@example.org 200",
+                "z.nic@example.org",
+            ),
+            (
+                "from list-bounces+jdoe=example.com@lists.example.org",
+                "list-bounces+jdoe=example.com@lists.example.org",
+            ),
+        ] {
+            assert_eq!(find(&Entity::EMAIL, text), vec![want], "{text}");
+        }
     }
 
     #[test]

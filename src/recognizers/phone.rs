@@ -306,6 +306,75 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
     }
 }
 
+/// Abbreviations and words for "number" that stand between an id word and
+/// its number (`order no. 0612345678`, `invoice nr 06 12 34 56 78`,
+/// `ticket nº 88812`), in the six languages, lower case, without their dot.
+pub(super) const NUMBER_WORDS: &[&str] = &[
+    "no", "nr", "n", "nº", "n°", "num", "nro", "núm", "number", "numéro", "numero", "número",
+    "nummer",
+];
+
+/// Order, invoice and reference words of the other five languages ([`ID_VETO`]
+/// is English), lower case; `src/ner/filter.rs` has the same list.
+const ID_WORDS_INTL: &[&str] = &[
+    "bestellung",
+    "bestellnummer",
+    "rechnung",
+    "rechnungsnummer",
+    "auftrag",
+    "auftragsnummer",
+    "lieferung",
+    "sendung",
+    "vorgang",
+    "commande",
+    "facture",
+    "référence",
+    "réf",
+    "dossier",
+    "colis",
+    "pedido",
+    "factura",
+    "referencia",
+    "albarán",
+    "envío",
+    "ordine",
+    "fattura",
+    "riferimento",
+    "pratica",
+    "spedizione",
+    "bestelling",
+    "factuur",
+    "referentie",
+    "zending",
+];
+
+/// Whether an id word ([`ID_VETO`], or one of [`ID_WORDS_INTL`]) stands
+/// before a number word right before `start`. The veto of the recognizers only looks at the word right
+/// before a number, and `no.` names no kind of number, so an order number
+/// written `order no. 0612345678` was taken for a phone. The same check on
+/// the model's spans is in `src/ner/filter.rs`.
+pub(super) fn id_word_before_number_word(text: &str, start: usize) -> bool {
+    let word_before = |at: usize| {
+        let head = text[..at].trim_end_matches([' ', ':', '#', '.', '-', '=', '\t', '_']);
+        let word_start = head
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| c.is_alphabetic() || c == '°')
+            .last()
+            .map_or(head.len(), |(i, _)| i);
+        (word_start, head[word_start..].to_lowercase())
+    };
+    let (mut word_start, mut word) = word_before(start);
+    // "order number is 0612345678"
+    if matches!(word.as_str(), "is" | "ist" | "est" | "es" | "è" | "was") {
+        (word_start, word) = word_before(word_start);
+    }
+    !word.is_empty()
+        && NUMBER_WORDS.contains(&word.as_str())
+        && (super::has_veto(text, word_start, ID_VETO)
+            || ID_WORDS_INTL.contains(&word_before(word_start).1.as_str()))
+}
+
 pub(super) fn recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
     let regions: Vec<Arc<RegionRules>> = regions
         .0
@@ -331,7 +400,8 @@ pub(super) fn recognizers(regions: &PhoneRegions) -> Vec<PatternRecognizer> {
         )
         .validator(Box::new(move |v| phone_check(v, &regions)))
         .shrink(b" -./")
-        .veto(ID_VETO),
+        .veto(ID_VETO)
+        .around(|text, start, _| !id_word_before_number_word(text, start)),
     ]
 }
 
@@ -440,6 +510,19 @@ mod tests {
     }
 
     #[test]
+    fn a_number_word_alone_does_not_veto() {
+        // Only an id word before it makes "no." an order number's.
+        assert_eq!(
+            find(&Entity::PHONE, "phone no. 06 12 34 56 78"),
+            vec!["06 12 34 56 78"]
+        );
+        assert_eq!(
+            find(&Entity::PHONE, "Tel. Nr. 030 1234567"),
+            vec!["030 1234567"]
+        );
+    }
+
+    #[test]
     fn rejects_ids_dates_and_versions() {
         for text in [
             "Order #4155552671",
@@ -450,6 +533,11 @@ mod tests {
             "+1 555",
             "total 1,234,567.89",
             "OID 1.3.6.1.4.1.311",
+            "invoice nr 06 12 34 56 78",
+            "Your order no. 0612345678 has shipped",
+            "ticket nº 415-555-2671",
+            "Facture n° 07 08 65 10 80 réglée",
+            "Your order number is 06 21 92 56 32.",
         ] {
             assert!(
                 find(&Entity::PHONE, text).is_empty(),
