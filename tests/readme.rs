@@ -229,8 +229,7 @@ fn every_readme_command_runs_as_written() {
                 let ci = std::fs::read_to_string(Path::new(ROOT).join(".ci/run")).expect(".ci/run");
                 assert_eq!(
                     ci.lines()
-                        .filter(|l| !l.trim_start().starts_with('#'))
-                        .last()
+                        .rfind(|l| !l.trim_start().starts_with('#'))
                         .map(str::trim),
                     Some(cmds[1]),
                     ".ci/run must end with the README's test command"
