@@ -38,48 +38,77 @@ fn separator(b: u8) -> bool {
 }
 
 /// The run holding the byte at `at`, as a byte range.
+///
+/// The walk is bounded: it stops at a group that can never be part of a run
+/// (a word), and gives up past twice [`MAX_RUN_BYTES`] (such runs are left
+/// alone anyway), so a span next to a long line of words or numbers costs
+/// a few dozen bytes, not the line.
 fn run_around(text: &[u8], at: usize) -> Option<(usize, usize)> {
-    // Groups: maximal [A-Za-z0-9]+; walk left and right from the group at
-    // `at` while single separators join groups.
+    const LIMIT: usize = 2 * MAX_RUN_BYTES;
     let alnum = |i: usize| text.get(i).is_some_and(u8::is_ascii_alphanumeric);
     if !alnum(at) {
         return None;
     }
-    let group_start = |mut i: usize| {
-        while i > 0 && alnum(i - 1) {
-            i -= 1;
+    let group_start = |i: usize| {
+        let mut j = i;
+        while j > 0 && alnum(j - 1) {
+            j -= 1;
+            if i - j > LIMIT {
+                return None;
+            }
         }
-        i
+        Some(j)
     };
-    let group_end = |mut i: usize| {
-        while alnum(i) {
-            i += 1;
+    let group_end = |i: usize| {
+        let mut j = i;
+        while alnum(j) {
+            j += 1;
+            if j - i > LIMIT {
+                return None;
+            }
         }
-        i
+        Some(j)
     };
-    let mut groups = vec![(group_start(at), group_end(at))];
+    let has_digit = |g: &(usize, usize)| text[g.0..g.1].iter().any(u8::is_ascii_digit);
+    let short_caps =
+        |g: &(usize, usize)| g.1 - g.0 <= 4 && text[g.0..g.1].iter().all(u8::is_ascii_uppercase);
+    let may_join = |g: &(usize, usize)| has_digit(g) || short_caps(g);
+    let first = (group_start(at)?, group_end(at)?);
+    if !may_join(&first) {
+        return None;
+    }
+    let mut groups = vec![first];
     // Left.
     loop {
         let s = groups[0].0;
-        if s >= 2 && separator(text[s - 1]) && alnum(s - 2) {
-            let gs = group_start(s - 2);
-            groups.insert(0, (gs, s - 1));
-        } else {
+        if !(s >= 2 && separator(text[s - 1]) && alnum(s - 2)) {
             break;
+        }
+        let g = (group_start(s - 2)?, s - 1);
+        if !may_join(&g) {
+            break;
+        }
+        groups.insert(0, g);
+        if groups[groups.len() - 1].1 - groups[0].0 > LIMIT {
+            return None;
         }
     }
     // Right.
     loop {
         let e = groups[groups.len() - 1].1;
-        if e + 1 < text.len() && separator(text[e]) && alnum(e + 1) {
-            groups.push((e + 1, group_end(e + 1)));
-        } else {
+        if !(e + 1 < text.len() && separator(text[e]) && alnum(e + 1)) {
             break;
         }
+        let g = (e + 1, group_end(e + 1)?);
+        if !may_join(&g) {
+            break;
+        }
+        groups.push(g);
+        if groups[groups.len() - 1].1 - groups[0].0 > LIMIT {
+            return None;
+        }
     }
-    let digit = |g: &(usize, usize)| text[g.0..g.1].iter().any(u8::is_ascii_digit);
-    let caps =
-        |g: &(usize, usize)| g.1 - g.0 <= 4 && text[g.0..g.1].iter().all(u8::is_ascii_uppercase);
+    let (digit, caps) = (has_digit, short_caps);
     // Split into runs at groups that are neither digit groups nor short
     // capital groups between digit groups; keep the run holding `at`.
     let ok: Vec<bool> = (0..groups.len())
@@ -126,6 +155,15 @@ fn run_around(text: &[u8], at: usize) -> Option<(usize, usize)> {
 /// (see the module doc). Offsets stay on char boundaries: runs are ASCII.
 pub fn grow_to_runs(text: &str, spans: &mut [Span]) {
     let bytes = text.as_bytes();
+    // Spans by start, to find the few that can cover a run (at most
+    // 2 x MAX_RUN_BYTES long) without scanning them all.
+    let mut by_start: Vec<(usize, usize, usize)> = spans
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.start, s.end, k))
+        .collect();
+    by_start.sort_unstable();
+    let longest = spans.iter().map(|s| s.end - s.start).max().unwrap_or(0);
     let mut grown: Vec<(usize, usize, usize)> = Vec::new();
     for (k, s) in spans.iter().enumerate() {
         let value = &bytes[s.start..s.end];
@@ -146,13 +184,13 @@ pub fn grow_to_runs(text: &str, spans: &mut [Span]) {
                 continue;
             }
             // Leave it when other spans already cover the rest of the run.
+            let from = by_start.partition_point(|t| t.0 + longest < rs);
+            let to = by_start.partition_point(|t| t.0 < re);
+            let near = &by_start[from..to];
             let rest_covered = (rs..re).all(|i| {
                 !bytes[i].is_ascii_alphanumeric()
                     || (s.start..s.end).contains(&i)
-                    || spans
-                        .iter()
-                        .enumerate()
-                        .any(|(j, o)| j != k && (o.start..o.end).contains(&i))
+                    || near.iter().any(|&(a, b, j)| j != k && (a..b).contains(&i))
             });
             if !rest_covered {
                 start = start.min(rs);
@@ -273,5 +311,17 @@ mod tests {
     fn a_table_of_numbers_is_not_one_run() {
         let text = "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25";
         assert_eq!(grown(text, &[("5 6 7", Entity::PHONE)]), vec!["5 6 7"]);
+        // However long the line: the walk gives up after a few dozen bytes.
+        let long = format!(
+            "{} 06 12 34 56 78 {}",
+            "12 ".repeat(50_000),
+            "34 ".repeat(50_000)
+        );
+        assert_eq!(
+            grown(&long, &[("06 12 34 56 78", Entity::PHONE)]),
+            vec!["06 12 34 56 78"]
+        );
+        let digits = format!("ref {}7 tail", "9".repeat(100_000));
+        assert_eq!(grown(&digits, &[("97 tail", Entity::PHONE)]).len(), 1);
     }
 }
