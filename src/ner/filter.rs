@@ -105,7 +105,9 @@
 //! `NerOptions::plausibility = false` turns the checks off (for measuring
 //! what they cost in recall).
 
-use crate::recognizers::{ID_VETO, contains_word, id_veto_before, widened};
+use crate::recognizers::{
+    ID_VETO, ID_WORDS_INTL, NUMBER_WORDS, contains_word, id_veto_before, widened,
+};
 use crate::span::{Entity, Span};
 
 /// Bytes looked at before a span for its context words.
@@ -327,48 +329,6 @@ fn id_word_inside(text: &str, start: usize, end: usize) -> bool {
             .filter(|&i| b[i].is_ascii_digit() && !b[i - 1].is_ascii_digit())
             .any(|i| id_word_before(text, i))
 }
-
-/// Order, invoice and reference words of the other five languages (the
-/// pattern pass's [`ID_VETO`] list is English), lower case.
-const ID_WORDS_INTL: &[&str] = &[
-    "bestellung",
-    "bestellnummer",
-    "rechnung",
-    "rechnungsnummer",
-    "auftrag",
-    "auftragsnummer",
-    "lieferung",
-    "sendung",
-    "vorgang",
-    "commande",
-    "facture",
-    "référence",
-    "réf",
-    "dossier",
-    "colis",
-    "pedido",
-    "factura",
-    "referencia",
-    "albarán",
-    "envío",
-    "ordine",
-    "fattura",
-    "riferimento",
-    "pratica",
-    "spedizione",
-    "bestelling",
-    "factuur",
-    "referentie",
-    "zending",
-];
-
-/// Words and abbreviations for "number" that stand between an id word and
-/// its number, lower case, without their dot (`src/recognizers/phone.rs`
-/// has the same list for the pattern pass).
-const NUMBER_WORDS: &[&str] = &[
-    "no", "nr", "n", "nº", "n°", "num", "nro", "núm", "number", "numéro", "numero", "número",
-    "nummer",
-];
 
 /// Copulas that may stand between a number word and the number ("order
 /// number is 100234567").

@@ -41,6 +41,7 @@ use std::borrow::Cow;
 pub use dates::DateProfile;
 pub use deny::DenyListDetector;
 pub use phone::PhoneRegions;
+pub(crate) use phone::{ID_WORDS_INTL, NUMBER_WORDS};
 
 /// The verdict of a validator on one candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -309,14 +309,15 @@ fn phone_check(value: &str, regions: &[Arc<RegionRules>]) -> Check {
 /// Abbreviations and words for "number" that stand between an id word and
 /// its number (`order no. 0612345678`, `invoice nr 06 12 34 56 78`,
 /// `ticket nº 88812`), in the six languages, lower case, without their dot.
-pub(super) const NUMBER_WORDS: &[&str] = &[
+pub(crate) const NUMBER_WORDS: &[&str] = &[
     "no", "nr", "n", "nº", "n°", "num", "nro", "núm", "number", "numéro", "numero", "número",
     "nummer",
 ];
 
 /// Order, invoice and reference words of the other five languages ([`ID_VETO`]
-/// is English), lower case; `src/ner/filter.rs` has the same list.
-const ID_WORDS_INTL: &[&str] = &[
+/// is English), lower case; the model-span checks (`src/ner/filter.rs`) use
+/// them too.
+pub(crate) const ID_WORDS_INTL: &[&str] = &[
     "bestellung",
     "bestellnummer",
     "rechnung",
